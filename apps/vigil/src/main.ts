@@ -1,0 +1,3 @@
+import 'reflect-metadata';
+import { hello } from '#vigil/common';
+console.log(hello());

@@ -1,0 +1,57 @@
+/** Vigil's configuration, read from the environment once at boot and checked. */
+export interface VigilConfig {
+  port: number;
+  host: string;
+  /** External PostgreSQL; absent means the embedded server. */
+  databaseUrl: string | null;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  roles: { api: boolean; worker: boolean };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  databasePoolSize: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+};
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig => {
+  const roles = (env.VIGIL_ROLES ?? 'api,worker').split(',').map((r) => r.trim());
+  const unknownRole = roles.find((r) => r !== 'api' && r !== 'worker');
+  if (unknownRole !== undefined) {
+    throw new ConfigError(`VIGIL_ROLES lists "${unknownRole}"; use api, worker or api,worker`);
+  }
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST ?? '0.0.0.0',
+    databaseUrl,
+    dataDir: env.VIGIL_DATA_DIR ?? './data',
+    embeddedPostgresPort: integer(env, 'VIGIL_EMBEDDED_PG_PORT', 54329, 1, 65535),
+    roles: { api: roles.includes('api'), worker: roles.includes('worker') },
+    logLevel: logLevel as VigilConfig['logLevel'],
+    databasePoolSize: integer(env, 'VIGIL_DB_POOL_SIZE', 10, 2, 200),
+  };
+};

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+
+/** The predecessor hash of a stream's first event. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The parts of an event that its hash seals. */
+export interface HashedContent {
+  eventId: string;
+  streamId: string;
+  streamType: string;
+  streamVersion: number;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: unknown;
+  occurredAt: string;
+}
+
+/**
+ * JSON with object keys sorted by UTF-16 code units, as RFC 8785 orders them; for
+ * the strings, finite numbers, booleans and nulls of a JSON document, ECMAScript's
+ * own number and string serialisation is the one RFC 8785 prescribes.
+ */
+export const canonicalJson = (value: unknown): string => {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  const withToJson = value as { toJSON?: () => unknown };
+  if (typeof withToJson.toJSON === 'function') return canonicalJson(withToJson.toJSON());
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+};
+
+/**
+ * hash = sha256(prevHash ‖ canonical JSON of the content). Canonical JSON (RFC 8785)
+ * sorts keys, so the hash survives the trip through jsonb, which reorders them.
+ */
+export const chainHash = (prevHash: string, content: HashedContent): string =>
+  createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(
+      canonicalJson({
+        eventId: content.eventId,
+        streamId: content.streamId,
+        streamType: content.streamType,
+        streamVersion: content.streamVersion,
+        type: content.type,
+        schemaVersion: content.schemaVersion,
+        data: content.data,
+        metadata: content.metadata,
+        occurredAt: content.occurredAt,
+      }),
+    )
+    .digest('hex');
+
+export type ChainVerdict =
+  | { valid: true; events: number; headHash: string }
+  | { valid: false; events: number; brokenAtVersion: number; reason: string };
+
+/** Re-derives every link of a stream, as stored (before upcasting). */
+export const verifyChain = (
+  events: ReadonlyArray<HashedContent & { prevHash: string; hash: string }>,
+): ChainVerdict => {
+  let expectedPrev = GENESIS_HASH;
+  for (const [index, event] of events.entries()) {
+    if (event.streamVersion !== index + 1) {
+      return { valid: false, events: events.length, brokenAtVersion: index + 1, reason: 'version missing' };
+    }
+    if (event.prevHash !== expectedPrev) {
+      return {
+        valid: false,
+        events: events.length,
+        brokenAtVersion: event.streamVersion,
+        reason: 'link to the previous event does not match',
+      };
+    }
+    if (chainHash(event.prevHash, event) !== event.hash) {
+      return {
+        valid: false,
+        events: events.length,
+        brokenAtVersion: event.streamVersion,
+        reason: 'content does not match its hash',
+      };
+    }
+    expectedPrev = event.hash;
+  }
+  return { valid: true, events: events.length, headHash: expectedPrev };
+};

@@ -1,0 +1,287 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import { ConcurrencyError } from '../domain/errors.js';
+import { chainHash, GENESIS_HASH, verifyChain, type ChainVerdict } from '../domain/hash-chain.js';
+import type { AppendRequest, AppendResult, LogPosition, RecordedEvent } from '../domain/types.js';
+import { UpcasterChain } from '../domain/upcasting.js';
+import { HeadHashCache } from './head-hash-cache.js';
+import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './rows.js';
+
+export type Queryable = Pool | PoolClient;
+
+export interface EventStoreOptions {
+  upcasters?: UpcasterChain;
+  /** Called after events are durably appended outside a caller's transaction. */
+  onAppended?: (count: number) => void;
+  now?: () => Date;
+}
+
+const UNIQUE_VIOLATION = '23505';
+const STREAM_VERSION_CONSTRAINT = 'events_stream_version_unique';
+
+/**
+ * Inserts every event of every request in one statement. Each stream's first new
+ * event must find its predecessor with the hash it links to, so a writer whose
+ * expected version is ahead of the stream gets nothing written; a writer that is
+ * behind collides with the unique (stream_id, stream_version) index.
+ */
+const APPEND_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::int[],
+                       $7::jsonb[], $8::jsonb[], $9::timestamptz[], $10::text[], $11::text[], $12::bool[])
+    AS t(event_id, stream_id, stream_type, stream_version, type, schema_version,
+         data, metadata, occurred_at, prev_hash, hash, is_first)
+), broken AS (
+  SELECT 1 FROM input i
+  WHERE i.is_first AND i.stream_version > 1
+    AND NOT EXISTS (SELECT 1 FROM events e
+                    WHERE e.stream_id = i.stream_id AND e.stream_version = i.stream_version - 1
+                      AND e.hash = i.prev_hash)
+  LIMIT 1
+)
+INSERT INTO events (event_id, stream_id, stream_type, stream_version, type, schema_version,
+                    data, metadata, occurred_at, prev_hash, hash)
+SELECT event_id, stream_id, stream_type, stream_version, type, schema_version,
+       data, metadata, occurred_at, prev_hash, hash
+FROM input WHERE NOT EXISTS (SELECT 1 FROM broken)
+RETURNING event_id, global_position, transaction_id, recorded_at`;
+
+/** The PostgreSQL event store: append-only, hash-chained, optimistic concurrency per stream. */
+export class PostgresEventStore {
+  readonly upcasters: UpcasterChain;
+  private readonly heads = new HeadHashCache();
+  private readonly now: () => Date;
+
+  constructor(
+    readonly pool: Pool,
+    private readonly options: EventStoreOptions = {},
+  ) {
+    this.upcasters = options.upcasters ?? new UpcasterChain();
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Appends to one stream. Throws ConcurrencyError when the stream is not at `expectedVersion`. */
+  async append(request: AppendRequest, tx?: PoolClient): Promise<AppendResult> {
+    const [result] = await this.appendMany([request], tx);
+    return result!;
+  }
+
+  /** Appends to many streams in one statement and one round trip, all or nothing. */
+  async appendMany(requests: readonly AppendRequest[], tx?: PoolClient): Promise<AppendResult[]> {
+    const nonEmpty = requests.filter((r) => r.events.length > 0);
+    if (nonEmpty.length === 0) return requests.map((r) => emptyResult(r));
+    let heads = await this.headHashes(nonEmpty, tx);
+    for (let attempt = 0; ; attempt++) {
+      const prepared = this.prepare(nonEmpty, heads);
+      const rows = await this.insert(prepared, tx);
+      if (rows.length > 0) {
+        if (!tx) this.options.onAppended?.(rows.length);
+        return this.results(requests, prepared, rows, !tx);
+      }
+      // Nothing written: a predecessor is missing, or a cached hash named a rolled-back event.
+      for (const r of nonEmpty) this.heads.forget(r.streamId, r.expectedVersion);
+      const fresh = await this.headHashes(nonEmpty, tx);
+      if (attempt > 0 || sameHeads(heads, fresh)) {
+        const culprit = nonEmpty.find((r) => r.expectedVersion > 0 && !fresh.has(r.streamId)) ?? nonEmpty[0]!;
+        throw new ConcurrencyError(culprit.streamId, culprit.expectedVersion);
+      }
+      heads = fresh;
+    }
+  }
+
+  async readStream(streamId: string, options: { toVersion?: number } = {}, db: Queryable = this.pool) {
+    const { rows } = await db.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version`,
+      [streamId, options.toVersion ?? 2_147_483_647],
+    );
+    const last = rows.at(-1);
+    if (last) this.heads.set(streamId, last.stream_version, last.hash);
+    return rows.map((row) => toRecordedEvent(row, this.upcasters));
+  }
+
+  /** The stream's current version; 0 when it does not exist. */
+  async streamVersion(streamId: string, db: Queryable = this.pool): Promise<number> {
+    const { rows } = await db.query<{ v: number | null }>(
+      `SELECT max(stream_version) AS v FROM events WHERE stream_id = $1`,
+      [streamId],
+    );
+    return rows[0]?.v ?? 0;
+  }
+
+  /**
+   * Events after `after` in subscription order. Only events of transactions older
+   * than every transaction still running are returned, so a later read can never
+   * find an event that sorts before one already returned.
+   */
+  async readAll(after: LogPosition, limit: number, db: Queryable = this.pool): Promise<RecordedEvent[]> {
+    const { rows } = await db.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY transaction_id, global_position
+       LIMIT $3`,
+      [after.transactionId, after.globalPosition, limit],
+    );
+    return rows.map((row) => toRecordedEvent(row, this.upcasters));
+  }
+
+  /** Re-derives the hash chain of a stream from its stored rows. */
+  async verifyStream(streamId: string, db: Queryable = this.pool): Promise<ChainVerdict> {
+    const { rows } = await db.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version`,
+      [streamId],
+    );
+    return verifyChain(
+      rows.map((r) => ({
+        eventId: r.event_id,
+        streamId: r.stream_id,
+        streamType: r.stream_type,
+        streamVersion: r.stream_version,
+        type: r.type,
+        schemaVersion: r.schema_version,
+        data: r.data,
+        metadata: r.metadata,
+        occurredAt: r.occurred_at.toISOString(),
+        prevHash: r.prev_hash,
+        hash: r.hash,
+      })),
+    );
+  }
+
+  private async headHashes(requests: readonly AppendRequest[], db: Queryable = this.pool) {
+    const heads = new Map<string, string>();
+    const missing: AppendRequest[] = [];
+    for (const r of requests) {
+      if (r.expectedVersion === 0) continue;
+      const cached = this.heads.get(r.streamId, r.expectedVersion);
+      if (cached) heads.set(r.streamId, cached);
+      else missing.push(r);
+    }
+    if (missing.length > 0) {
+      const { rows } = await db.query<{ stream_id: string; hash: string }>(
+        `SELECT e.stream_id, e.hash FROM events e
+         JOIN unnest($1::text[], $2::int[]) AS h(stream_id, stream_version)
+           ON e.stream_id = h.stream_id AND e.stream_version = h.stream_version`,
+        [missing.map((r) => r.streamId), missing.map((r) => r.expectedVersion)],
+      );
+      for (const row of rows) heads.set(row.stream_id, row.hash);
+      const absent = missing.find((r) => !heads.has(r.streamId));
+      if (absent) throw new ConcurrencyError(absent.streamId, absent.expectedVersion);
+    }
+    return heads;
+  }
+
+  private prepare(requests: readonly AppendRequest[], heads: Map<string, string>) {
+    const appendedAt = this.now().toISOString();
+    const seen = new Set<string>();
+    return requests.map((request) => {
+      if (seen.has(request.streamId)) {
+        throw new Error(`appendMany got stream ${request.streamId} twice; merge its events into one request`);
+      }
+      seen.add(request.streamId);
+      let prevHash = request.expectedVersion === 0 ? GENESIS_HASH : heads.get(request.streamId)!;
+      return request.events.map((event, i) => {
+        const content = {
+          eventId: event.eventId ?? randomUUID(),
+          streamId: request.streamId,
+          streamType: request.streamType,
+          streamVersion: request.expectedVersion + i + 1,
+          type: event.type,
+          schemaVersion: event.schemaVersion ?? this.upcasters.latestVersion(event.type),
+          data: event.data,
+          metadata: event.metadata ?? {},
+          occurredAt: event.occurredAt ? new Date(event.occurredAt).toISOString() : appendedAt,
+        };
+        const hash = chainHash(prevHash, content);
+        const row = { ...content, prevHash, hash, isFirst: i === 0 };
+        prevHash = hash;
+        return row;
+      });
+    });
+  }
+
+  private async insert(prepared: ReturnType<PostgresEventStore['prepare']>, tx?: PoolClient) {
+    const rows = prepared.flat();
+    try {
+      const result = await (tx ?? this.pool).query<{
+        event_id: string;
+        global_position: string;
+        transaction_id: string;
+        recorded_at: Date;
+      }>(APPEND_SQL, [
+        rows.map((r) => r.eventId),
+        rows.map((r) => r.streamId),
+        rows.map((r) => r.streamType),
+        rows.map((r) => r.streamVersion),
+        rows.map((r) => r.type),
+        rows.map((r) => r.schemaVersion),
+        rows.map((r) => JSON.stringify(r.data)),
+        rows.map((r) => JSON.stringify(r.metadata)),
+        rows.map((r) => r.occurredAt),
+        rows.map((r) => r.prevHash),
+        rows.map((r) => r.hash),
+        rows.map((r) => r.isFirst),
+      ]);
+      return result.rows;
+    } catch (error) {
+      const pgError = error as { code?: string; constraint?: string; detail?: string };
+      if (pgError.code === UNIQUE_VIOLATION && pgError.constraint === STREAM_VERSION_CONSTRAINT) {
+        const streamId = /\(stream_id, stream_version\)=\((.*), \d+\)/.exec(pgError.detail ?? '')?.[1];
+        const request = prepared.find((p) => p[0]!.streamId === streamId)?.[0] ?? prepared[0]![0]!;
+        throw new ConcurrencyError(request.streamId, request.streamVersion - 1);
+      }
+      throw error;
+    }
+  }
+
+  private results(
+    requests: readonly AppendRequest[],
+    prepared: ReturnType<PostgresEventStore['prepare']>,
+    rows: Array<{ event_id: string; global_position: string; transaction_id: string; recorded_at: Date }>,
+    cacheHeads: boolean,
+  ): AppendResult[] {
+    const byId = new Map(rows.map((r) => [r.event_id, r]));
+    const byStream = new Map(prepared.map((p) => [p[0]!.streamId, p]));
+    return requests.map((request) => {
+      const written = byStream.get(request.streamId);
+      if (!written) return emptyResult(request);
+      const events = written.map((e): RecordedEvent => {
+        const row = byId.get(e.eventId)!;
+        return {
+          eventId: e.eventId,
+          streamId: e.streamId,
+          streamType: e.streamType,
+          streamVersion: e.streamVersion,
+          type: e.type,
+          schemaVersion: e.schemaVersion,
+          storedSchemaVersion: e.schemaVersion,
+          data: e.data,
+          metadata: e.metadata,
+          occurredAt: e.occurredAt,
+          recordedAt: row.recorded_at.toISOString(),
+          position: { transactionId: row.transaction_id, globalPosition: row.global_position },
+          prevHash: e.prevHash,
+          hash: e.hash,
+        };
+      });
+      const last = events.at(-1)!;
+      if (cacheHeads) this.heads.set(request.streamId, last.streamVersion, last.hash);
+      return { streamId: request.streamId, fromVersion: request.expectedVersion, toVersion: last.streamVersion, events };
+    });
+  }
+
+  /** Caches a head after the caller's transaction committed. */
+  rememberHead(streamId: string, version: number, hash: string): void {
+    this.heads.set(streamId, version, hash);
+  }
+}
+
+const emptyResult = (r: AppendRequest): AppendResult => ({
+  streamId: r.streamId,
+  fromVersion: r.expectedVersion,
+  toVersion: r.expectedVersion,
+  events: [],
+});
+
+const sameHeads = (a: Map<string, string>, b: Map<string, string>) =>
+  a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);

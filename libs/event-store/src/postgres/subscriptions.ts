@@ -1,0 +1,184 @@
+import type { Pool, PoolClient } from 'pg';
+import { START_OF_LOG, type LogPosition, type RecordedEvent } from '../domain/types.js';
+import type { PostgresEventStore } from './postgres-event-store.js';
+import { withTransaction } from './transactions.js';
+
+/**
+ * A read model fed from the log. `apply` runs in the same transaction that
+ * stores the checkpoint, so a batch is applied exactly once or not at all;
+ * it must still be idempotent, because `replay` feeds it history again.
+ */
+export interface Projection {
+  readonly name: string;
+  apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void>;
+  /** Empties the read model, ahead of a replay from the start of the log. */
+  reset(tx: PoolClient): Promise<void>;
+}
+
+export interface SubscriptionOptions {
+  batchSize?: number;
+  /** How often an idle subscription looks again when no notification came. */
+  idlePollMs?: number;
+  onError?: (projection: string, error: unknown) => void;
+}
+
+export const EVENTS_CHANNEL = 'vigil_events';
+
+/**
+ * Runs projections from the event log. Each batch takes an advisory lock named
+ * after the projection, so two workers on one database never apply a batch twice.
+ */
+export class SubscriptionRunner {
+  private running = false;
+  private listener?: PoolClient;
+  private readonly wake = new Set<() => void>();
+  private loops: Promise<void>[] = [];
+  private readonly batchSize: number;
+  private readonly idlePollMs: number;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly store: PostgresEventStore,
+    private readonly projections: readonly Projection[],
+    private readonly options: SubscriptionOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 1000;
+    this.idlePollMs = options.idlePollMs ?? 500;
+  }
+
+  /** Processes at most one batch for `projection`; answers how many events it applied. */
+  async processBatch(projection: Projection, batchSize = this.batchSize): Promise<number> {
+    return withTransaction(this.pool, async (tx) => {
+      const { rows: locked } = await tx.query<{ ok: boolean }>(
+        `SELECT pg_try_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1)) AS ok`,
+        [projection.name],
+      );
+      if (!locked[0]?.ok) return 0;
+      const from = await this.checkpoint(projection.name, tx);
+      const events = await this.store.readAll(from, batchSize, tx);
+      if (events.length === 0) return 0;
+      await projection.apply(tx, events);
+      const last = events.at(-1)!.position;
+      await tx.query(
+        `INSERT INTO subscription_checkpoints (subscription_name, transaction_id, global_position, updated_at)
+         VALUES ($1, $2::xid8, $3, now())
+         ON CONFLICT (subscription_name) DO UPDATE
+           SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position,
+               updated_at = EXCLUDED.updated_at`,
+        [projection.name, last.transactionId, last.globalPosition],
+      );
+      return events.length;
+    });
+  }
+
+  /** Applies everything committed so far; answers the number of events applied. */
+  async catchUp(projection: Projection): Promise<number> {
+    let total = 0;
+    for (let n = await this.processBatch(projection); n > 0; n = await this.processBatch(projection)) {
+      total += n;
+    }
+    return total;
+  }
+
+  async catchUpAll(): Promise<number> {
+    let total = 0;
+    for (const p of this.projections) total += await this.catchUp(p);
+    return total;
+  }
+
+  /** Empties the read model and forgets the checkpoint, in one transaction. */
+  async reset(projection: Projection): Promise<void> {
+    await withTransaction(this.pool, async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1))`, [
+        projection.name,
+      ]);
+      await projection.reset(tx);
+      await tx.query(`DELETE FROM subscription_checkpoints WHERE subscription_name = $1`, [projection.name]);
+    });
+  }
+
+  /** Drops every read model and rebuilds it from position 0. */
+  async replay(): Promise<number> {
+    let total = 0;
+    for (const p of this.projections) {
+      await this.reset(p);
+      total += await this.catchUp(p);
+    }
+    return total;
+  }
+
+  async checkpoint(name: string, db: Pool | PoolClient = this.pool): Promise<LogPosition> {
+    const { rows } = await db.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id, global_position FROM subscription_checkpoints WHERE subscription_name = $1`,
+      [name],
+    );
+    const row = rows[0];
+    return row ? { transactionId: row.transaction_id, globalPosition: row.global_position } : START_OF_LOG;
+  }
+
+  /** Events appended but not yet applied, per projection. */
+  async lag(): Promise<Array<{ name: string; events: number }>> {
+    const { rows } = await this.pool.query<{ name: string; events: string }>(
+      `SELECT p.name, (SELECT count(*) FROM events e
+                       WHERE (e.transaction_id, e.global_position)
+                             > (coalesce(c.transaction_id, '0'::xid8), coalesce(c.global_position, 0))) AS events
+       FROM unnest($1::text[]) AS p(name)
+       LEFT JOIN subscription_checkpoints c ON c.subscription_name = p.name`,
+      [this.projections.map((p) => p.name)],
+    );
+    return rows.map((r) => ({ name: r.name, events: Number(r.events) }));
+  }
+
+  /** Wakes idle loops now, e.g. right after this process appended. */
+  nudge(): void {
+    const waiting = [...this.wake];
+    this.wake.clear();
+    for (const w of waiting) w();
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.listener = await this.pool.connect();
+    this.listener.on('notification', () => this.nudge());
+    await this.listener.query(`LISTEN ${EVENTS_CHANNEL}`);
+    this.loops = this.projections.map((p) => this.loop(p));
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.nudge();
+    await Promise.all(this.loops);
+    if (this.listener) {
+      await this.listener.query(`UNLISTEN ${EVENTS_CHANNEL}`).catch(() => undefined);
+      this.listener.release();
+      this.listener = undefined;
+    }
+  }
+
+  private async loop(projection: Projection): Promise<void> {
+    while (this.running) {
+      try {
+        const applied = await this.processBatch(projection);
+        if (applied === this.batchSize) continue;
+        await this.idle(this.idlePollMs);
+      } catch (error) {
+        this.options.onError?.(projection.name, error);
+        await this.idle(1000);
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake.add(done);
+    });
+  }
+}
