@@ -11,7 +11,7 @@ export type Queryable = Pool | PoolClient;
 
 export interface EventStoreOptions {
   upcasters?: UpcasterChain;
-  /** Called after events are durably appended outside a caller's transaction. */
+  /** Called after each successful append statement (inside a caller's transaction too). */
   onAppended?: (count: number) => void;
   now?: () => Date;
 }
@@ -75,7 +75,7 @@ export class PostgresEventStore {
       const prepared = this.prepare(nonEmpty, heads);
       const rows = await this.insert(prepared, tx);
       if (rows.length > 0) {
-        if (!tx) this.options.onAppended?.(rows.length);
+        this.options.onAppended?.(rows.length);
         return this.results(requests, prepared, rows, !tx);
       }
       // Nothing written: a predecessor is missing, or a cached hash named a rolled-back event.

@@ -1,0 +1,52 @@
+import { Global, Inject, Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD, Reflector } from '@nestjs/core';
+import { CqrsModule, EventBus } from '@nestjs/cqrs';
+import { ApiKeyGuard, ApiKeys, Clock, PG_POOL } from '#vigil/common';
+import { CommandRunner, PostgresEventStore, SubscriptionRunner, type RecordedEvent } from '#vigil/event-store';
+import { IncidentsModule } from '#vigil/incidents';
+import { HealthController } from './http/health.controller.js';
+import type { Runtime } from './runtime.js';
+import { RUNTIME } from './tokens.js';
+
+/** Published on the in-process EventBus after events are committed: best-effort fan-out only. */
+export class EventsCommitted {
+  constructor(readonly events: RecordedEvent[]) {}
+}
+
+@Global()
+@Module({})
+class RuntimeModule {
+  static with(runtime: Runtime): DynamicModule {
+    return {
+      module: RuntimeModule,
+      providers: [
+        { provide: RUNTIME, useValue: runtime },
+        { provide: PG_POOL, useValue: runtime.pool },
+        { provide: PostgresEventStore, useValue: runtime.store },
+        { provide: CommandRunner, useValue: runtime.commands },
+        { provide: SubscriptionRunner, useValue: runtime.subscriptions },
+        { provide: ApiKeys, useValue: runtime.apiKeys },
+        { provide: Clock, useValue: runtime.clock },
+      ],
+      exports: [RUNTIME, PG_POOL, PostgresEventStore, CommandRunner, SubscriptionRunner, ApiKeys, Clock],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  constructor(eventBus: EventBus, @Inject(RUNTIME) runtime: Runtime) {
+    runtime.committed.add((events) => eventBus.publish(new EventsCommitted(events)));
+  }
+
+  static with(runtime: Runtime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [RuntimeModule.with(runtime), CqrsModule.forRoot(), ...(runtime.config.roles.api ? [IncidentsModule] : [])],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_GUARD, useFactory: (r: Reflector, k: ApiKeys) => new ApiKeyGuard(r, k), inject: [Reflector, ApiKeys] },
+      ],
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Vigil's Prometheus metrics, in a registry of their own (tests create several apps in one process). */
+export class VigilMetrics {
+  readonly registry = new Registry();
+  readonly httpDuration = new Histogram({
+    name: 'vigil_http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly eventsAppended = new Counter({
+    name: 'vigil_events_appended_total',
+    help: 'Events appended to the event store',
+    registers: [this.registry],
+  });
+  readonly subscriptionLag: Gauge<'subscription'>;
+
+  constructor(lag: () => Promise<Array<{ name: string; events: number }>>) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'vigil_' });
+    this.subscriptionLag = new Gauge({
+      name: 'vigil_subscription_lag_events',
+      help: 'Events committed to the log but not yet applied, per subscription',
+      labelNames: ['subscription'] as const,
+      registers: [this.registry],
+      async collect() {
+        for (const { name, events } of await lag()) this.set({ subscription: name }, events);
+      },
+    });
+  }
+}

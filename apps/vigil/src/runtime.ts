@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import { ApiKeys, Clock, SystemClock, type VigilConfig } from '#vigil/common';
+import { CommandRunner, PostgresEventStore, SubscriptionRunner, UpcasterChain, type RecordedEvent } from '#vigil/event-store';
+import { IncidentListProjection, IncidentTimelineProjection, incidentUpcasters } from '#vigil/incidents';
+import { createDataSource, migrate, poolOf } from './database/data-source.js';
+import { startEmbeddedPostgres, type DatabaseHandle } from './database/embedded-postgres.js';
+import { VigilMetrics } from './observability/metrics.js';
+
+/** Everything stateful a Vigil process holds: the database, the store, the workers. */
+export interface Runtime {
+  config: VigilConfig;
+  log: Logger;
+  clock: Clock;
+  database: DatabaseHandle;
+  dataSource: DataSource;
+  pool: Pool;
+  store: PostgresEventStore;
+  commands: CommandRunner;
+  subscriptions: SubscriptionRunner;
+  apiKeys: ApiKeys;
+  metrics: VigilMetrics;
+  /** Subscribers to committed events inside this process (the CQRS EventBus is wired here). */
+  committed: Set<(events: RecordedEvent[]) => void>;
+  close(): Promise<void>;
+}
+
+export const openDatabase = async (config: VigilConfig, log: Logger): Promise<DatabaseHandle> => {
+  if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => undefined };
+  log.info({ dataDir: config.dataDir, port: config.embeddedPostgresPort }, 'starting embedded PostgreSQL');
+  return startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    port: config.embeddedPostgresPort,
+    log: (m) => log.debug({ postgres: m }),
+  });
+};
+
+export const createProjections = () => [new IncidentListProjection(), new IncidentTimelineProjection()];
+
+export const startRuntime = async (
+  config: VigilConfig,
+  log: Logger,
+  options: { clock?: Clock; database?: DatabaseHandle } = {},
+): Promise<Runtime> => {
+  const database = options.database ?? (await openDatabase(config, log));
+  const dataSource = createDataSource(database.url, config.databasePoolSize);
+  await dataSource.initialize();
+  const applied = await migrate(dataSource);
+  if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
+  const pool = poolOf(dataSource);
+  pool.on('error', (err) => log.warn({ err }, 'idle database connection failed'));
+
+  let metrics: VigilMetrics | undefined;
+  const store = new PostgresEventStore(pool, {
+    upcasters: new UpcasterChain(incidentUpcasters),
+    onAppended: (n) => metrics?.eventsAppended.inc(n),
+  });
+  const subscriptions = new SubscriptionRunner(pool, store, createProjections(), {
+    batchSize: 1000,
+    idlePollMs: 1000,
+    onError: (name, err) => log.error({ err, subscription: name }, 'projection failed; retrying'),
+  });
+  metrics = new VigilMetrics(() => subscriptions.lag());
+  const committed = new Set<(events: RecordedEvent[]) => void>();
+  const commands = new CommandRunner(store, (events) => {
+    subscriptions.nudge();
+    for (const listener of committed) listener(events);
+  });
+
+  const runtime: Runtime = {
+    config,
+    log,
+    clock: options.clock ?? new SystemClock(),
+    database,
+    dataSource,
+    pool,
+    store,
+    commands,
+    subscriptions,
+    apiKeys: new ApiKeys(pool),
+    metrics,
+    committed,
+    async close() {
+      await subscriptions.stop();
+      await dataSource.destroy();
+      await database.stop();
+    },
+  };
+  if (config.roles.worker) await subscriptions.start();
+  return runtime;
+};

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import type { IncidentEvent } from './events.js';
+import { INCIDENT_EVENT_TYPES } from './events.js';
+import { ID, acknowledged, corrected, opened, reopened, resolved, t } from './spec-fixtures.js';
+import { describeEvent } from './timeline.js';
+
+const table: [IncidentEvent, string][] = [
+  [opened(), 'Opened as SEV3 on checkout by alice: Checkout errors'],
+  [acknowledged(t('10:10'), 'alice'), 'Acknowledged by alice'],
+  [
+    {
+      type: 'IncidentRoleAssigned',
+      data: { incidentId: ID, role: 'commander', assignee: 'dana', previous: null },
+    },
+    'Commander assigned to dana',
+  ],
+  [
+    {
+      type: 'IncidentRoleAssigned',
+      data: { incidentId: ID, role: 'communications', assignee: 'dana', previous: 'erin' },
+    },
+    'Communications lead changed from erin to dana',
+  ],
+  [
+    {
+      type: 'IncidentSeverityChanged',
+      data: { incidentId: ID, from: 'SEV3', to: 'SEV1', reason: 'customers affected' },
+    },
+    'Severity changed from SEV3 to SEV1: customers affected',
+  ],
+  [
+    { type: 'IncidentSeverityChanged', data: { incidentId: ID, from: 'SEV1', to: 'SEV2', reason: null } },
+    'Severity changed from SEV1 to SEV2',
+  ],
+  [
+    {
+      type: 'IncidentDiagnosisRecorded',
+      data: { incidentId: ID, diagnosis: 'Bad deploy', recordedBy: 'bob', recordedAt: t('10:20') },
+    },
+    'Diagnosis recorded by bob: Bad deploy',
+  ],
+  [
+    {
+      type: 'IncidentRemediationStarted',
+      data: { incidentId: ID, action: 'Roll back', startedBy: 'bob', startedAt: t('10:20') },
+    },
+    'Remediation started by bob: Roll back',
+  ],
+  [
+    {
+      type: 'IncidentMitigated',
+      data: { incidentId: ID, mitigatedBy: 'bob', mitigatedAt: t('10:30'), summary: 'Traffic drained' },
+    },
+    'Mitigated by bob: Traffic drained',
+  ],
+  [resolved(t('10:50'), 'bob'), 'Resolved by bob'],
+  [reopened(t('11:00'), 'carol'), 'Reopened by carol'],
+  [
+    {
+      type: 'IncidentNoteAdded',
+      data: { incidentId: ID, text: 'Paged the DBA.\n\nShe is on it.', author: 'bob', addedAt: t('10:21') },
+    },
+    'Note added by bob: Paged the DBA. She is on it.',
+  ],
+  [
+    {
+      type: 'IncidentStatusUpdatePosted',
+      data: { incidentId: ID, message: 'All clear', postedBy: 'bob', postedAt: t('11:00') },
+    },
+    'Status update posted by bob: All clear',
+  ],
+  [
+    corrected('impactStarted', '2026-01-01T10:00:00.000Z', '2026-01-01T09:40:00.000Z'),
+    'Impact started corrected from 2026-01-01T10:00:00.000Z to 2026-01-01T09:40:00.000Z: alert fired late',
+  ],
+];
+
+describe('describeEvent', () => {
+  for (const [event, line] of table) it(line, () => assert.equal(describeEvent(event), line));
+
+  it('has a line for every event type', () => {
+    assert.deepEqual([...new Set(table.map(([e]) => e.type))].sort(), [...INCIDENT_EVENT_TYPES].sort());
+  });
+});

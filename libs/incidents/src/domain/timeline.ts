@@ -1,0 +1,66 @@
+import type { IncidentEvent } from './events.js';
+import type { IncidentRole, Milestone } from './types.js';
+
+/** A plain-English one-line summary of an event for the incident timeline. */
+export const describeEvent = (event: IncidentEvent): string => {
+  switch (event.type) {
+    case 'IncidentOpened': {
+      const { severity, title, service, openedBy } = event.data;
+      return `Opened as ${severity} on ${service} by ${openedBy}: ${oneLine(title)}`;
+    }
+    case 'IncidentAcknowledged':
+      return `Acknowledged by ${event.data.acknowledgedBy}`;
+    case 'IncidentRoleAssigned': {
+      const { role, assignee, previous } = event.data;
+      return previous === null
+        ? `${ROLE_LABEL[role]} assigned to ${assignee}`
+        : `${ROLE_LABEL[role]} changed from ${previous} to ${assignee}`;
+    }
+    case 'IncidentSeverityChanged':
+      return withDetail(`Severity changed from ${event.data.from} to ${event.data.to}`, event.data.reason);
+    case 'IncidentDiagnosisRecorded':
+      return withDetail(`Diagnosis recorded by ${event.data.recordedBy}`, event.data.diagnosis);
+    case 'IncidentRemediationStarted':
+      return withDetail(`Remediation started by ${event.data.startedBy}`, event.data.action);
+    case 'IncidentMitigated':
+      return withDetail(`Mitigated by ${event.data.mitigatedBy}`, event.data.summary);
+    case 'IncidentResolved':
+      return withDetail(`Resolved by ${event.data.resolvedBy}`, event.data.summary);
+    case 'IncidentReopened':
+      return withDetail(`Reopened by ${event.data.reopenedBy}`, event.data.reason);
+    case 'IncidentNoteAdded':
+      return withDetail(`Note added by ${event.data.author}`, event.data.text);
+    case 'IncidentStatusUpdatePosted':
+      return withDetail(`Status update posted by ${event.data.postedBy}`, event.data.message);
+    case 'MilestoneCorrected': {
+      const { milestone, from, to, reason } = event.data;
+      const change = from === null ? `set to ${to}` : `corrected from ${from} to ${to}`;
+      return withDetail(`${MILESTONE_LABEL[milestone]} ${change}`, reason);
+    }
+    default:
+      return unknownEvent(event);
+  }
+};
+
+const ROLE_LABEL: Record<IncidentRole, string> = {
+  commander: 'Commander',
+  communications: 'Communications lead',
+};
+
+const MILESTONE_LABEL: Record<Milestone, string> = {
+  impactStarted: 'Impact started',
+  detected: 'Detected',
+  acknowledged: 'Acknowledged',
+  mitigated: 'Mitigated',
+  resolved: 'Resolved',
+};
+
+/** Free text (notes, summaries) may span lines; the timeline shows one line per event. */
+const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
+const withDetail = (headline: string, detail: string | null): string => {
+  const text = detail === null ? '' : oneLine(detail);
+  return text === '' ? headline : `${headline}: ${text}`;
+};
+
+const unknownEvent = (event: never): string => `Unknown event ${String((event as { type?: unknown }).type)}`;
