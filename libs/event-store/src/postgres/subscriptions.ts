@@ -46,16 +46,22 @@ export class SubscriptionRunner {
     this.idlePollMs = options.idlePollMs ?? 500;
   }
 
-  /** Processes at most one batch for `projection`; answers how many events it applied. */
-  async processBatch(projection: Projection, batchSize = this.batchSize): Promise<number> {
+  /**
+   * Processes at most one batch for `projection`; answers how many events it
+   * applied. Unless `wait`, it gives up at once (answering 0) when another
+   * runner holds the projection.
+   */
+  async processBatch(projection: Projection, options: { wait?: boolean } = {}): Promise<number> {
     return withTransaction(this.pool, async (tx) => {
       const { rows: locked } = await tx.query<{ ok: boolean }>(
-        `SELECT pg_try_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1)) AS ok`,
+        options.wait
+          ? `SELECT true AS ok, pg_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1))`
+          : `SELECT pg_try_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1)) AS ok`,
         [projection.name],
       );
       if (!locked[0]?.ok) return 0;
       const from = await this.checkpoint(projection.name, tx);
-      const events = await this.store.readAll(from, batchSize, tx);
+      const events = await this.store.readAll(from, this.batchSize, tx);
       if (events.length === 0) return 0;
       await projection.apply(tx, events);
       const last = events.at(-1)!.position;
@@ -71,13 +77,17 @@ export class SubscriptionRunner {
     });
   }
 
-  /** Applies everything committed so far; answers the number of events applied. */
+  /**
+   * Applies everything committed before the call (waiting for another runner of
+   * the same projection if need be); answers the number of events it applied.
+   */
   async catchUp(projection: Projection): Promise<number> {
     let total = 0;
-    for (let n = await this.processBatch(projection); n > 0; n = await this.processBatch(projection)) {
-      total += n;
+    for (;;) {
+      const applied = await this.processBatch(projection, { wait: true });
+      if (applied === 0) return total;
+      total += applied;
     }
-    return total;
   }
 
   async catchUpAll(): Promise<number> {

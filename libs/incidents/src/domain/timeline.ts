@@ -1,15 +1,18 @@
 import type { IncidentEvent } from './events.js';
 import type { IncidentRole, Milestone } from './types.js';
 
-/** A plain-English one-line summary of an event for the incident timeline. */
-export const describeEvent = (event: IncidentEvent): string => {
+/**
+ * A plain-English one-line summary of an event for the incident timeline.
+ * `nameOf` turns an actor id into the name people know it by.
+ */
+export const describeEvent = (event: IncidentEvent, nameOf: (id: string) => string = (id) => id): string => {
   switch (event.type) {
     case 'IncidentOpened': {
       const { severity, title, service, openedBy } = event.data;
-      return `Opened as ${severity} on ${service} by ${openedBy}: ${oneLine(title)}`;
+      return `Opened as ${severity} on ${service} by ${nameOf(openedBy)}: ${oneLine(title)}`;
     }
     case 'IncidentAcknowledged':
-      return `Acknowledged by ${event.data.acknowledgedBy}`;
+      return `Acknowledged by ${nameOf(event.data.acknowledgedBy)}`;
     case 'IncidentRoleAssigned': {
       const { role, assignee, previous } = event.data;
       return previous === null
@@ -19,19 +22,19 @@ export const describeEvent = (event: IncidentEvent): string => {
     case 'IncidentSeverityChanged':
       return withDetail(`Severity changed from ${event.data.from} to ${event.data.to}`, event.data.reason);
     case 'IncidentDiagnosisRecorded':
-      return withDetail(`Diagnosis recorded by ${event.data.recordedBy}`, event.data.diagnosis);
+      return withDetail(`Diagnosis recorded by ${nameOf(event.data.recordedBy)}`, event.data.diagnosis);
     case 'IncidentRemediationStarted':
-      return withDetail(`Remediation started by ${event.data.startedBy}`, event.data.action);
+      return withDetail(`Remediation started by ${nameOf(event.data.startedBy)}`, event.data.action);
     case 'IncidentMitigated':
-      return withDetail(`Mitigated by ${event.data.mitigatedBy}`, event.data.summary);
+      return withDetail(`Mitigated by ${nameOf(event.data.mitigatedBy)}`, event.data.summary);
     case 'IncidentResolved':
-      return withDetail(`Resolved by ${event.data.resolvedBy}`, event.data.summary);
+      return withDetail(`Resolved by ${nameOf(event.data.resolvedBy)}`, event.data.summary);
     case 'IncidentReopened':
-      return withDetail(`Reopened by ${event.data.reopenedBy}`, event.data.reason);
+      return withDetail(`Reopened by ${nameOf(event.data.reopenedBy)}`, event.data.reason);
     case 'IncidentNoteAdded':
-      return withDetail(`Note added by ${event.data.author}`, event.data.text);
+      return withDetail(`Note added by ${nameOf(event.data.author)}`, event.data.text);
     case 'IncidentStatusUpdatePosted':
-      return withDetail(`Status update posted by ${event.data.postedBy}`, event.data.message);
+      return withDetail(`Status update posted by ${nameOf(event.data.postedBy)}`, event.data.message);
     case 'MilestoneCorrected': {
       const { milestone, from, to, reason } = event.data;
       const change = from === null ? `set to ${to}` : `corrected from ${from} to ${to}`;

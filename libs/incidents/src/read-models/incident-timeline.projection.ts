@@ -24,7 +24,9 @@ export class IncidentTimelineProjection implements Projection {
         recorded_at: e.recordedAt,
         actor: e.metadata.actor ?? null,
         source: e.metadata.source ?? null,
-        summary: describeEvent({ type: e.type, data: e.data } as IncidentEvent),
+        summary: describeEvent({ type: e.type, data: e.data } as IncidentEvent, (id) =>
+          id === e.metadata.actor?.id && e.metadata.actor.name ? e.metadata.actor.name : id,
+        ),
         data: e.data,
       }));
     if (rows.length === 0) return;
