@@ -20,6 +20,8 @@ export const createHttpApp = async (runtime: Runtime): Promise<NestFastifyApplic
   app.useGlobalPipes(new StrictValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // The API speaks JSON; anything else is answered 415 rather than guessed at.
+  fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onResponse', async (request, reply) => {
     runtime.metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
