@@ -27,8 +27,12 @@ export class IncidentReadModels1764300000001 implements MigrationInterface {
         state             jsonb       NOT NULL
       )`);
     await db.query(`CREATE INDEX incidents_by_opened ON incidents (opened_at DESC, incident_id DESC)`);
-    await db.query(`CREATE INDEX incidents_by_service ON incidents (service, opened_at DESC, incident_id DESC)`);
-    await db.query(`CREATE INDEX incidents_by_status ON incidents (status, opened_at DESC, incident_id DESC)`);
+    await db.query(
+      `CREATE INDEX incidents_by_service ON incidents (service, opened_at DESC, incident_id DESC)`,
+    );
+    await db.query(
+      `CREATE INDEX incidents_by_status ON incidents (status, opened_at DESC, incident_id DESC)`,
+    );
     await db.query(`
       CREATE TABLE incident_timeline (
         incident_id    uuid        NOT NULL,

@@ -30,7 +30,11 @@ let scratch;
 if (needsDatabase && !adminUrl) {
   const { startEmbeddedPostgres } = await import('../dist/apps/vigil/src/database/embedded-postgres.js');
   scratch = mkdtempSync(join(tmpdir(), 'vigil-test-pg-'));
-  embedded = await startEmbeddedPostgres({ dataDir: scratch, port: 55000 + (process.pid % 5000), database: 'postgres' });
+  embedded = await startEmbeddedPostgres({
+    dataDir: scratch,
+    port: 55000 + (process.pid % 5000),
+    database: 'postgres',
+  });
   adminUrl = embedded.url;
   console.log('# tests use an embedded PostgreSQL');
 }

@@ -35,7 +35,9 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
 
   before(async () => {
     t = await startTestApp();
-    const res = await t.call('POST', '/v1/incidents', { body: { title: 'x', severity: 'SEV4', service: 'fuzz' } });
+    const res = await t.call('POST', '/v1/incidents', {
+      body: { title: 'x', severity: 'SEV4', service: 'fuzz' },
+    });
     incidentId = res.body.id;
   });
   after(() => t.close());
@@ -65,7 +67,8 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
     const res = await t.call('POST', '/v1/incidents', { body: { severity: 'SEV9', service: '', extra: 1 } });
     isProblem(res, 400);
     const fields = new Set(res.body.errors.map((e: { field: string }) => e.field));
-    for (const f of ['title', 'severity', 'service', 'extra']) assert.ok(fields.has(f), `${f} in ${[...fields].join(',')}`);
+    for (const f of ['title', 'severity', 'service', 'extra'])
+      assert.ok(fields.has(f), `${f} in ${[...fields].join(',')}`);
   });
 
   it('400 for malformed JSON, non-object bodies, NUL characters, bad ids, cursors and headers', async () => {
@@ -74,7 +77,10 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
     isProblem(await t.call('POST', '/v1/incidents', { rawBody: 'null' }), 400);
     isProblem(await t.call('POST', '/v1/incidents', { rawBody: '[1,2]' }), 400);
     isProblem(await t.call('POST', '/v1/incidents', { rawBody: '"text"' }), 400);
-    isProblem(await t.call('POST', '/v1/incidents', { body: { title: 'a\u0000b', severity: 'SEV1', service: 's' } }), 400);
+    isProblem(
+      await t.call('POST', '/v1/incidents', { body: { title: 'a\u0000b', severity: 'SEV1', service: 's' } }),
+      400,
+    );
     isProblem(await t.call('GET', '/v1/incidents/not-a-uuid'), 400);
     isProblem(await t.call('GET', '/v1/incidents?cursor=garbage'), 400);
     isProblem(await t.call('GET', '/v1/incidents?limit=0'), 400);
@@ -82,18 +88,35 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
     isProblem(await t.call('GET', '/v1/incidents?status=sleeping'), 400);
     isProblem(await t.call('GET', '/v1/incidents?from=yesterday'), 400);
     isProblem(await t.call('GET', '/v1/incidents?service=%00'), 400);
-    isProblem(await t.call('POST', `/v1/incidents/${incidentId}/notes`, { body: { text: 'x' }, headers: { 'if-match': 'banana' } }), 400);
     isProblem(
-      await t.call('POST', `/v1/incidents/${incidentId}/notes`, { body: { text: 'x' }, headers: { 'idempotency-key': 'x'.repeat(300) } }),
+      await t.call('POST', `/v1/incidents/${incidentId}/notes`, {
+        body: { text: 'x' },
+        headers: { 'if-match': 'banana' },
+      }),
       400,
     );
-    isProblem(await t.call('POST', '/v1/incidents', { rawBody: 'title=x', headers: { 'content-type': 'text/plain' } }), 415);
+    isProblem(
+      await t.call('POST', `/v1/incidents/${incidentId}/notes`, {
+        body: { text: 'x' },
+        headers: { 'idempotency-key': 'x'.repeat(300) },
+      }),
+      400,
+    );
+    isProblem(
+      await t.call('POST', '/v1/incidents', {
+        rawBody: 'title=x',
+        headers: { 'content-type': 'text/plain' },
+      }),
+      415,
+    );
     assert.equal(await eventCount(), before);
   });
 
   it('413 for a body over 1 MiB', async () => {
     const before = await eventCount();
-    const res = await t.call('POST', `/v1/incidents/${incidentId}/notes`, { body: { text: 'x'.repeat(1024 * 1024 + 10) } });
+    const res = await t.call('POST', `/v1/incidents/${incidentId}/notes`, {
+      body: { text: 'x'.repeat(1024 * 1024 + 10) },
+    });
     isProblem(res, 413);
     assert.equal(await eventCount(), before);
   });
@@ -129,8 +152,25 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
       { milestone: 'impactStarted', to: '2020-01-01T00:00:00Z', reason: 'r' },
     ];
     const weird: unknown[] = [
-      null, true, 0, -1, 1e308, 'x', '', '\u0000', '\ud800', 'SEV1', [], {}, [null], { $gt: 1 },
-      '2026-02-30T00:00:00Z', 'x'.repeat(20_000), { toString: 'x' }, '__proto__', 9007199254740993,
+      null,
+      true,
+      0,
+      -1,
+      1e308,
+      'x',
+      '',
+      '\u0000',
+      '\ud800',
+      'SEV1',
+      [],
+      {},
+      [null],
+      { $gt: 1 },
+      '2026-02-30T00:00:00Z',
+      'x'.repeat(20_000),
+      { toString: 'x' },
+      '__proto__',
+      1e21,
     ];
     let seed = 42;
     const random = () => {
@@ -145,7 +185,8 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
         const r = random();
         if (r < 0.4 && keys.length) copy[pick(keys)] = pick(weird);
         else if (r < 0.6 && keys.length) delete copy[pick(keys)];
-        else if (r < 0.8) copy[pick(['__proto__', 'constructor', 'x', 'incidentId', 'severity'])] = pick(weird);
+        else if (r < 0.8)
+          copy[pick(['__proto__', 'constructor', 'x', 'incidentId', 'severity'])] = pick(weird);
         else return pick(weird);
         return copy;
       }
@@ -158,10 +199,16 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
     const statuses = new Map<number, number>();
     for (let i = 0; i < 3000; i++) {
       const [method, path] = pick(routes);
-      const body = random() < 0.1 ? JSON.stringify(pick(seeds)).slice(0, Math.floor(random() * 40)) : JSON.stringify(mutate(pick(seeds)));
+      const body =
+        random() < 0.1
+          ? JSON.stringify(pick(seeds)).slice(0, Math.floor(random() * 40))
+          : JSON.stringify(mutate(pick(seeds)));
       const res = await t.call(method, path, { rawBody: body ?? 'null' });
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      assert.ok(res.status < 500, `${method} ${path} ${body?.slice(0, 200)} → ${res.status} ${JSON.stringify(res.body)}`);
+      assert.ok(
+        res.status < 500,
+        `${method} ${path} ${body?.slice(0, 200)} → ${res.status} ${JSON.stringify(res.body)}`,
+      );
     }
     assert.ok((statuses.get(400) ?? 0) > 100, `mostly rejected: ${JSON.stringify([...statuses])}`);
     const verify = await t.call('GET', `/v1/incidents/${incidentId}/verify`);

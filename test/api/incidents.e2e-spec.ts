@@ -5,7 +5,12 @@ import { startTestApp, type TestApp } from '../support/app.js';
 
 const declare = (t: TestApp, overrides: Record<string, unknown> = {}) =>
   t.call('POST', '/v1/incidents', {
-    body: { title: 'Checkout returns 502', severity: 'SEV2', service: `checkout-${randomUUID().slice(0, 8)}`, ...overrides },
+    body: {
+      title: 'Checkout returns 502',
+      severity: 'SEV2',
+      service: `checkout-${randomUUID().slice(0, 8)}`,
+      ...overrides,
+    },
   });
 
 describe('incidents over HTTP', () => {
@@ -88,12 +93,18 @@ describe('incidents over HTTP', () => {
     const ackResolved = await t.call('POST', `/v1/incidents/${id}/acknowledge`);
     assert.equal(ackResolved.status, 409);
 
-    const reopened = await t.call('POST', `/v1/incidents/${id}/reopen`, { body: { reason: 'errors are back' } });
+    const reopened = await t.call('POST', `/v1/incidents/${id}/reopen`, {
+      body: { reason: 'errors are back' },
+    });
     assert.equal(reopened.body.status, 'triggered');
     assert.equal(reopened.body.reopenCount, 1);
     const ackAgain = await t.call('POST', `/v1/incidents/${id}/acknowledge`);
     assert.equal(ackAgain.body.status, 'acknowledged');
-    assert.equal(ackAgain.body.milestones.acknowledgedAt, final.body.milestones.acknowledgedAt, 'MTTA keeps the first ack');
+    assert.equal(
+      ackAgain.body.milestones.acknowledgedAt,
+      final.body.milestones.acknowledgedAt,
+      'MTTA keeps the first ack',
+    );
 
     const timeline = await t.call('GET', `/v1/incidents/${id}/timeline`);
     assert.equal(timeline.status, 200);
@@ -109,13 +120,21 @@ describe('incidents over HTTP', () => {
     const { body: incident } = await declare(t, { impactStartedAt: '2026-11-01T10:00:00Z' });
     const before = incident.durations.mttdMs;
     const res = await t.call('POST', `/v1/incidents/${incident.id}/milestones`, {
-      body: { milestone: 'impactStarted', to: '2026-11-01T09:40:00Z', reason: 'users reported errors 20 min earlier' },
+      body: {
+        milestone: 'impactStarted',
+        to: '2026-11-01T09:40:00Z',
+        reason: 'users reported errors 20 min earlier',
+      },
     });
     assert.equal(res.status, 200);
     assert.equal(res.body.milestones.impactStartedAt, '2026-11-01T09:40:00.000Z');
     assert.equal(res.body.durations.mttdMs, before + 20 * 60_000);
     const events = await t.call('GET', `/v1/incidents/${incident.id}/events`);
-    assert.equal(events.body.items[0].data.impactStartedAt, '2026-11-01T10:00:00.000Z', 'the original fact is untouched');
+    assert.equal(
+      events.body.items[0].data.impactStartedAt,
+      '2026-11-01T10:00:00.000Z',
+      'the original fact is untouched',
+    );
     assert.deepEqual(
       { ...events.body.items[1].data, incidentId: undefined, correctedBy: undefined },
       {
@@ -128,7 +147,10 @@ describe('incidents over HTTP', () => {
       },
     );
     const timeline = await t.call('GET', `/v1/incidents/${incident.id}/timeline`);
-    assert.match(timeline.body.items[1].summary, /Impact started corrected from 2026-11-01T10:00:00.000Z to 2026-11-01T09:40:00.000Z/);
+    assert.match(
+      timeline.body.items[1].summary,
+      /Impact started corrected from 2026-11-01T10:00:00.000Z to 2026-11-01T09:40:00.000Z/,
+    );
 
     const backwards = await t.call('POST', `/v1/incidents/${incident.id}/milestones`, {
       body: { milestone: 'impactStarted', to: '2099-01-01T00:00:00Z', reason: 'typo' },
@@ -150,7 +172,9 @@ describe('incidents over HTTP', () => {
     });
     assert.equal(current.status, 200);
     assert.equal(current.headers.get('etag'), '"2"');
-    const raced = await t.call('POST', `/v1/incidents/${incident.id}/acknowledge`, { headers: { 'if-match': '"1"' } });
+    const raced = await t.call('POST', `/v1/incidents/${incident.id}/acknowledge`, {
+      headers: { 'if-match': '"1"' },
+    });
     assert.equal(raced.status, 412);
   });
 
@@ -165,14 +189,19 @@ describe('incidents over HTTP', () => {
     assert.deepEqual([a.status, b.status, c.status], [201, 201, 201]);
     assert.equal(b.body.id, a.body.id);
     assert.equal(c.body.id, a.body.id);
-    const { rows } = await t.runtime.pool.query(`SELECT count(*)::int AS n FROM events WHERE stream_id = $1`, [
-      `incident-${a.body.id}`,
-    ]);
+    const { rows } = await t.runtime.pool.query(
+      `SELECT count(*)::int AS n FROM events WHERE stream_id = $1`,
+      [`incident-${a.body.id}`],
+    );
     assert.equal(rows[0].n, 1);
 
-    const ack1 = await t.call('POST', `/v1/incidents/${a.body.id}/acknowledge`, { headers: { 'idempotency-key': `${key}-ack` } });
+    const ack1 = await t.call('POST', `/v1/incidents/${a.body.id}/acknowledge`, {
+      headers: { 'idempotency-key': `${key}-ack` },
+    });
     await t.call('POST', `/v1/incidents/${a.body.id}/notes`, { body: { text: 'later' } });
-    const ack2 = await t.call('POST', `/v1/incidents/${a.body.id}/acknowledge`, { headers: { 'idempotency-key': `${key}-ack` } });
+    const ack2 = await t.call('POST', `/v1/incidents/${a.body.id}/acknowledge`, {
+      headers: { 'idempotency-key': `${key}-ack` },
+    });
     assert.deepEqual(ack2.body, ack1.body, 'the replay answers the state the first request produced');
 
     const reused = await t.call('POST', '/v1/incidents', {
@@ -196,17 +225,31 @@ describe('incidents over HTTP', () => {
     assert.equal(page1.status, 200);
     assert.equal(page1.body.items.length, 2);
     assert.ok(page1.body.nextCursor);
-    const page2 = await t.call('GET', `/v1/incidents?service=${service}&limit=2&cursor=${page1.body.nextCursor}`);
-    const page3 = await t.call('GET', `/v1/incidents?service=${service}&limit=2&cursor=${page2.body.nextCursor}`);
+    const page2 = await t.call(
+      'GET',
+      `/v1/incidents?service=${service}&limit=2&cursor=${page1.body.nextCursor}`,
+    );
+    const page3 = await t.call(
+      'GET',
+      `/v1/incidents?service=${service}&limit=2&cursor=${page2.body.nextCursor}`,
+    );
     assert.equal(page3.body.nextCursor, null);
-    const all = [...page1.body.items, ...page2.body.items, ...page3.body.items].map((i: { id: string }) => i.id);
+    const all = [...page1.body.items, ...page2.body.items, ...page3.body.items].map(
+      (i: { id: string }) => i.id,
+    );
     assert.deepEqual(new Set(all), new Set(ids));
     assert.equal(all.length, 5);
 
     const sev1 = await t.call('GET', `/v1/incidents?service=${service}&severity=SEV1`);
-    assert.deepEqual(sev1.body.items.map((i: { severity: string }) => i.severity), ['SEV1', 'SEV1']);
+    assert.deepEqual(
+      sev1.body.items.map((i: { severity: string }) => i.severity),
+      ['SEV1', 'SEV1'],
+    );
     const resolved = await t.call('GET', `/v1/incidents?service=${service}&status=resolved`);
-    assert.deepEqual(resolved.body.items.map((i: { id: string }) => i.id), [ids[0]]);
+    assert.deepEqual(
+      resolved.body.items.map((i: { id: string }) => i.id),
+      [ids[0]],
+    );
     const open = await t.call('GET', `/v1/incidents?service=${service}&status=triggered,acknowledged`);
     assert.equal(open.body.items.length, 4);
     const future = await t.call('GET', `/v1/incidents?service=${service}&from=2999-01-01T00:00:00Z`);

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import {
-  ConcurrencyError,
-  PostgresEventStore,
-  UpcasterChain,
-  type NewEvent,
-} from '#vigil/event-store';
+import { ConcurrencyError, PostgresEventStore, UpcasterChain, type NewEvent } from '#vigil/event-store';
 import { testPool, uniqueStream } from '../support/database.js';
 
 const events = (n: number, type = 'ThingHappened'): NewEvent[] =>
-  Array.from({ length: n }, (_, i) => ({ type, data: { i, note: `event ${i}` }, metadata: { source: 'test' } }));
+  Array.from({ length: n }, (_, i) => ({
+    type,
+    data: { i, note: `event ${i}` },
+    metadata: { source: 'test' },
+  }));
 
 describe('PostgresEventStore', () => {
   let pool: pg.Pool;
@@ -25,7 +24,12 @@ describe('PostgresEventStore', () => {
   it('appends a stream at consecutive versions and reads it back in order', async () => {
     const streamId = uniqueStream();
     const first = await store.append({ streamId, streamType: 'test', expectedVersion: 0, events: events(3) });
-    const second = await store.append({ streamId, streamType: 'test', expectedVersion: 3, events: events(2) });
+    const second = await store.append({
+      streamId,
+      streamType: 'test',
+      expectedVersion: 3,
+      events: events(2),
+    });
     assert.equal(first.toVersion, 3);
     assert.equal(second.fromVersion, 3);
     assert.equal(second.toVersion, 5);
@@ -83,7 +87,10 @@ describe('PostgresEventStore', () => {
   it('is append-only: the database refuses UPDATE, DELETE and TRUNCATE on events', async () => {
     const streamId = uniqueStream();
     await store.append({ streamId, streamType: 'test', expectedVersion: 0, events: events(1) });
-    await assert.rejects(pool.query(`UPDATE events SET data = '{}' WHERE stream_id = $1`, [streamId]), /append-only/);
+    await assert.rejects(
+      pool.query(`UPDATE events SET data = '{}' WHERE stream_id = $1`, [streamId]),
+      /append-only/,
+    );
     await assert.rejects(pool.query(`DELETE FROM events WHERE stream_id = $1`, [streamId]), /append-only/);
     await assert.rejects(pool.query(`TRUNCATE events`), /append-only/);
     assert.equal((await store.readStream(streamId)).length, 1);
@@ -97,7 +104,9 @@ describe('PostgresEventStore', () => {
       // Only a superuser can get past the trigger, and only inside this rolled-back transaction.
       await tx.query('BEGIN');
       await tx.query(`ALTER TABLE events DISABLE TRIGGER events_no_update_delete`);
-      await tx.query(`UPDATE events SET data = '{"i": 99}' WHERE stream_id = $1 AND stream_version = 2`, [streamId]);
+      await tx.query(`UPDATE events SET data = '{"i": 99}' WHERE stream_id = $1 AND stream_version = 2`, [
+        streamId,
+      ]);
       const verdict = await store.verifyStream(streamId, tx);
       assert.equal(verdict.valid, false);
       assert.equal(!verdict.valid && verdict.brokenAtVersion, 2);
@@ -131,9 +140,10 @@ describe('PostgresEventStore', () => {
         [2, 2, { celsius: 20 }],
       ],
     );
-    const { rows } = await pool.query(`SELECT data FROM events WHERE stream_id = $1 ORDER BY stream_version`, [
-      streamId,
-    ]);
+    const { rows } = await pool.query(
+      `SELECT data FROM events WHERE stream_id = $1 ORDER BY stream_version`,
+      [streamId],
+    );
     assert.deepEqual(rows[0].data, { f: 212 });
   });
 });

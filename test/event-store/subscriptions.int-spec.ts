@@ -46,16 +46,36 @@ describe('subscriptions', () => {
     try {
       await slow.query('BEGIN');
       // The slow writer takes the lower global position but has not committed yet.
-      await store.append({ streamId: `${prefix}-a`, streamType: 'test', expectedVersion: 0, events: [{ type: 'A', data: {} }] }, slow);
-      await store.append({ streamId: `${prefix}-b`, streamType: 'test', expectedVersion: 0, events: [{ type: 'B', data: {} }] });
+      await store.append(
+        {
+          streamId: `${prefix}-a`,
+          streamType: 'test',
+          expectedVersion: 0,
+          events: [{ type: 'A', data: {} }],
+        },
+        slow,
+      );
+      await store.append({
+        streamId: `${prefix}-b`,
+        streamType: 'test',
+        expectedVersion: 0,
+        events: [{ type: 'B', data: {} }],
+      });
       await runner.catchUp(projection);
-      assert.deepEqual(seen.map((e) => e.type), [], 'B must wait while the older transaction is open');
+      assert.deepEqual(
+        seen.map((e) => e.type),
+        [],
+        'B must wait while the older transaction is open',
+      );
       await slow.query('COMMIT');
     } finally {
       slow.release();
     }
     await runner.catchUp(projection);
-    assert.deepEqual(seen.map((e) => e.type), ['A', 'B']);
+    assert.deepEqual(
+      seen.map((e) => e.type),
+      ['A', 'B'],
+    );
     assert.ok(BigInt(seen[0]!.position.globalPosition) < BigInt(seen[1]!.position.globalPosition));
   });
 
@@ -85,7 +105,10 @@ describe('subscriptions', () => {
             streamId,
             streamType: 'test',
             expectedVersion,
-            events: Array.from({ length: count }, (_, i) => ({ type: 'Wrote', data: { w, seq: written + i } })),
+            events: Array.from({ length: count }, (_, i) => ({
+              type: 'Wrote',
+              data: { w, seq: written + i },
+            })),
           });
           written += count;
         } catch (error) {
@@ -99,9 +122,10 @@ describe('subscriptions', () => {
     await runner.catchUpAll();
 
     assert.ok(conflicts > 0, 'writers sharing streams must have collided at least once');
-    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM events WHERE stream_id LIKE $1`, [
-      `${prefix}-%`,
-    ]);
+    const { rows } = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM events WHERE stream_id LIKE $1`,
+      [`${prefix}-%`],
+    );
     assert.equal(Number(rows[0]!.n), 8000);
 
     const orders = subscribers.map((s) => s.seen.map((e) => e.eventId));
@@ -117,11 +141,19 @@ describe('subscriptions', () => {
     for (const e of subscribers[0]!.seen) {
       const { w, seq } = e.data as { w: number; seq: number };
       perWriter.set(w, [...(perWriter.get(w) ?? []), seq]);
-      assert.equal(e.streamVersion, (lastVersion.get(e.streamId) ?? 0) + 1, 'stream versions arrive in order');
+      assert.equal(
+        e.streamVersion,
+        (lastVersion.get(e.streamId) ?? 0) + 1,
+        'stream versions arrive in order',
+      );
       lastVersion.set(e.streamId, e.streamVersion);
     }
     for (const [w, seqs] of perWriter) {
-      assert.deepEqual(seqs, Array.from({ length: 1000 }, (_, i) => i), `writer ${w}'s events in its own order`);
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: 1000 }, (_, i) => i),
+        `writer ${w}'s events in its own order`,
+      );
     }
     for (const streamId of streams) assert.equal((await store.verifyStream(streamId)).valid, true);
   });
@@ -140,7 +172,8 @@ describe('subscriptions', () => {
     const a = new SubscriptionRunner(pool, store, [projection], { batchSize: 7 });
     const b = new SubscriptionRunner(pool, store, [projection], { batchSize: 7 });
     // Runners that give up when the other holds the projection, and ones that wait for it.
-    const race = (r: SubscriptionRunner): Promise<number> => r.processBatch(projection).then((n) => (n > 0 ? race(r) : n));
+    const race = (r: SubscriptionRunner): Promise<number> =>
+      r.processBatch(projection).then((n) => (n > 0 ? race(r) : n));
     await Promise.all([race(a), race(b), a.catchUp(projection), b.catchUp(projection)]);
     assert.equal(seen.length, 300);
     assert.equal(new Set(seen.map((e) => e.eventId)).size, 300);

@@ -45,7 +45,8 @@ export const startTestApp = async (options: { clock?: Clock; roles?: string } = 
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   const baseUrl = `http://127.0.0.1:${address.port}`;
-  const keyWith = async (...scopes: string[]) => (await runtime.apiKeys.create(`test ${scopes.join(',')}`, scopes)).key;
+  const keyWith = async (...scopes: string[]) =>
+    (await runtime.apiKeys.create(`test ${scopes.join(',')}`, scopes)).key;
   const adminKey = await keyWith('admin');
 
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {

@@ -2,7 +2,12 @@ import { Global, Inject, Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import { CqrsModule, EventBus } from '@nestjs/cqrs';
 import { ApiKeyGuard, ApiKeys, Clock, PG_POOL } from '#vigil/common';
-import { CommandRunner, PostgresEventStore, SubscriptionRunner, type RecordedEvent } from '#vigil/event-store';
+import {
+  CommandRunner,
+  PostgresEventStore,
+  SubscriptionRunner,
+  type RecordedEvent,
+} from '#vigil/event-store';
 import { IncidentsModule } from '#vigil/incidents';
 import { HealthController } from './http/health.controller.js';
 import type { Runtime } from './runtime.js';
@@ -42,10 +47,18 @@ export class AppModule {
   static with(runtime: Runtime): DynamicModule {
     return {
       module: AppModule,
-      imports: [RuntimeModule.with(runtime), CqrsModule.forRoot(), ...(runtime.config.roles.api ? [IncidentsModule] : [])],
+      imports: [
+        RuntimeModule.with(runtime),
+        CqrsModule.forRoot(),
+        ...(runtime.config.roles.api ? [IncidentsModule] : []),
+      ],
       controllers: [HealthController],
       providers: [
-        { provide: APP_GUARD, useFactory: (r: Reflector, k: ApiKeys) => new ApiKeyGuard(r, k), inject: [Reflector, ApiKeys] },
+        {
+          provide: APP_GUARD,
+          useFactory: (r: Reflector, k: ApiKeys) => new ApiKeyGuard(r, k),
+          inject: [Reflector, ApiKeys],
+        },
       ],
     };
   }

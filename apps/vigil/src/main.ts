@@ -11,7 +11,9 @@ const main = async () => {
   const runtime = await startRuntime(config, log);
   const app = await createHttpApp(runtime);
   await app.listen({ port: config.port, host: config.host });
-  const roles = Object.entries(config.roles).filter(([, on]) => on).map(([r]) => r);
+  const roles = Object.entries(config.roles)
+    .filter(([, on]) => on)
+    .map(([r]) => r);
   log.info(
     { port: config.port, roles, database: config.databaseUrl ? 'external' : 'embedded' },
     `Vigil is listening on http://localhost:${config.port} (API docs at /docs)`,

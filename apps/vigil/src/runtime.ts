@@ -1,8 +1,14 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { ApiKeys, Clock, SystemClock, type VigilConfig } from '#vigil/common';
-import { CommandRunner, PostgresEventStore, SubscriptionRunner, UpcasterChain, type RecordedEvent } from '#vigil/event-store';
+import { ApiKeys, SystemClock, type Clock, type VigilConfig } from '#vigil/common';
+import {
+  CommandRunner,
+  PostgresEventStore,
+  SubscriptionRunner,
+  UpcasterChain,
+  type RecordedEvent,
+} from '#vigil/event-store';
 import { IncidentListProjection, IncidentTimelineProjection, incidentUpcasters } from '#vigil/incidents';
 import { createDataSource, migrate, poolOf } from './database/data-source.js';
 import { startEmbeddedPostgres, type DatabaseHandle } from './database/embedded-postgres.js';
@@ -51,17 +57,17 @@ export const startRuntime = async (
   const pool = poolOf(dataSource);
   pool.on('error', (err) => log.warn({ err }, 'idle database connection failed'));
 
-  let metrics: VigilMetrics | undefined;
+  // The lag gauge asks the subscriptions only when scraped, after they exist.
+  const metrics = new VigilMetrics(() => subscriptions.lag());
   const store = new PostgresEventStore(pool, {
     upcasters: new UpcasterChain(incidentUpcasters),
-    onAppended: (n) => metrics?.eventsAppended.inc(n),
+    onAppended: (n) => metrics.eventsAppended.inc(n),
   });
   const subscriptions = new SubscriptionRunner(pool, store, createProjections(), {
     batchSize: 1000,
     idlePollMs: 1000,
     onError: (name, err) => log.error({ err, subscription: name }, 'projection failed; retrying'),
   });
-  metrics = new VigilMetrics(() => subscriptions.lag());
   const committed = new Set<(events: RecordedEvent[]) => void>();
   const commands = new CommandRunner(store, (events) => {
     subscriptions.nudge();

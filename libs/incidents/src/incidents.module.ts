@@ -16,7 +16,11 @@ import { IncidentReadModel } from './read-models/incident-read-model.js';
 @Module({
   controllers: [IncidentsController],
   providers: [
-    { provide: IncidentReadModel, useFactory: (pool: Pool) => new IncidentReadModel(pool), inject: [PG_POOL] },
+    {
+      provide: IncidentReadModel,
+      useFactory: (pool: Pool) => new IncidentReadModel(pool),
+      inject: [PG_POOL],
+    },
     HandleIncidentCommandHandler,
     ListIncidentsHandler,
     GetIncidentHandler,

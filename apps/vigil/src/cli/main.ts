@@ -27,15 +27,23 @@ const commands: Record<string, (runtime: Runtime, args: string[]) => Promise<voi
   'api-key': async (runtime, args) => {
     const [sub, ...rest] = args;
     if (sub === 'create') {
-      const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, scopes: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { name: { type: 'string' }, scopes: { type: 'string' } },
+      });
       if (!values.name || !values.scopes) throw new Error('api-key create needs --name and --scopes');
-      const { record, key } = await runtime.apiKeys.create(values.name, values.scopes.split(',').map((s) => s.trim()));
+      const { record, key } = await runtime.apiKeys.create(
+        values.name,
+        values.scopes.split(',').map((s) => s.trim()),
+      );
       console.log(`created API key ${record.id} "${record.name}" with scopes ${record.scopes.join(', ')}`);
       console.log('store it now; Vigil keeps only its hash:');
       console.log(key);
     } else if (sub === 'list') {
       for (const k of await runtime.apiKeys.list()) {
-        console.log(`${k.id}  ${k.prefix}…  ${k.name}  [${k.scopes.join(',')}]${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}`);
+        console.log(
+          `${k.id}  ${k.prefix}…  ${k.name}  [${k.scopes.join(',')}]${k.revokedAt ? `  revoked ${k.revokedAt}` : ''}`,
+        );
       }
     } else if (sub === 'revoke' && rest[0]) {
       if (!/^[0-9a-f-]{36}$/i.test(rest[0])) throw new Error('api-key revoke takes the key id (a UUID)');

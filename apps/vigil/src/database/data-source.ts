@@ -14,7 +14,8 @@ export const createDataSource = (url: string, poolSize = 10): DataSource =>
   });
 
 /** The node-postgres pool under TypeORM; the event store and projections speak SQL to it directly. */
-export const poolOf = (dataSource: DataSource): Pool => (dataSource.driver as unknown as { master: Pool }).master;
+export const poolOf = (dataSource: DataSource): Pool =>
+  (dataSource.driver as unknown as { master: Pool }).master;
 
 /** Applies pending migrations, each in its own transaction, holding an advisory lock so two processes do not race. */
 export const migrate = async (dataSource: DataSource): Promise<string[]> => {

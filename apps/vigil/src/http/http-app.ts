@@ -11,7 +11,11 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Builds Vigil's HTTP application on Fastify; the caller decides whether to listen. */
 export const createHttpApp = async (runtime: Runtime): Promise<NestFastifyApplication> => {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: false, return503OnClosing: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: false,
+    return503OnClosing: true,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.with(runtime), adapter, {
     logger: new NestPinoLogger(runtime.log),
     abortOnError: false,
@@ -24,7 +28,11 @@ export const createHttpApp = async (runtime: Runtime): Promise<NestFastifyApplic
   fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onResponse', async (request, reply) => {
     runtime.metrics.httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     );
   });

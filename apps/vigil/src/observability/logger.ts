@@ -10,7 +10,15 @@ export const createLogger = (level: string): Logger =>
     level,
     base: { service: 'vigil' },
     redact: {
-      paths: ['*.authorization', '*.headers.authorization', '*.password', '*.key', '*.token', '*.secret', 'url'],
+      paths: [
+        '*.authorization',
+        '*.headers.authorization',
+        '*.password',
+        '*.key',
+        '*.token',
+        '*.secret',
+        'url',
+      ],
       censor: '[redacted]',
     },
   });

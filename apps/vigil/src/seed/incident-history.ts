@@ -54,14 +54,30 @@ export const incidentHistory = (options: {
         metadata: metadata(),
       }),
       () => ({ type: 'AcknowledgeIncident', data: { incidentId }, metadata: metadata() }),
-      () => ({ type: 'RecordDiagnosis', data: { incidentId, diagnosis: 'found the cause' }, metadata: metadata() }),
+      () => ({
+        type: 'RecordDiagnosis',
+        data: { incidentId, diagnosis: 'found the cause' },
+        metadata: metadata(),
+      }),
       () => ({ type: 'MitigateIncident', data: { incidentId, summary: 'mitigated' }, metadata: metadata() }),
       () => ({ type: 'ResolveIncident', data: { incidentId, summary: 'resolved' }, metadata: metadata() }),
     ];
     const extras: Array<() => IncidentCommand> = [
-      () => ({ type: 'AddIncidentNote', data: { incidentId, text: `note ${Math.floor(random() * 1000)}` }, metadata: metadata() }),
-      () => ({ type: 'PostStatusUpdate', data: { incidentId, message: 'still working on it' }, metadata: metadata() }),
-      () => ({ type: 'ChangeIncidentSeverity', data: { incidentId, severity: SEVERITIES[Math.floor(random() * 4)]! }, metadata: metadata() }),
+      () => ({
+        type: 'AddIncidentNote',
+        data: { incidentId, text: `note ${Math.floor(random() * 1000)}` },
+        metadata: metadata(),
+      }),
+      () => ({
+        type: 'PostStatusUpdate',
+        data: { incidentId, message: 'still working on it' },
+        metadata: metadata(),
+      }),
+      () => ({
+        type: 'ChangeIncidentSeverity',
+        data: { incidentId, severity: SEVERITIES[Math.floor(random() * 4)]! },
+        metadata: metadata(),
+      }),
     ];
     let state = initialIncident;
     const events: IncidentEvent[] = [];

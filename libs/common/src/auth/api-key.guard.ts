@@ -1,5 +1,5 @@
 import { SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import type { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ProblemError } from '../problem.js';
 import { grants, type ApiKeyRecord, type ApiKeys } from './api-keys.js';
@@ -28,15 +28,32 @@ export class ApiKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
     if (!header) {
-      throw new ProblemError(401, 'unauthenticated', 'Unauthorized', 'Send an API key as "Authorization: Bearer <key>"');
+      throw new ProblemError(
+        401,
+        'unauthenticated',
+        'Unauthorized',
+        'Send an API key as "Authorization: Bearer <key>"',
+      );
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const key = match ? await this.keys.verify(match[1]!) : null;
-    if (!key) throw new ProblemError(401, 'unauthenticated', 'Unauthorized', 'The API key is not valid or was revoked');
+    if (!key)
+      throw new ProblemError(
+        401,
+        'unauthenticated',
+        'Unauthorized',
+        'The API key is not valid or was revoked',
+      );
     if (!grants(key.scopes, scope)) {
-      throw new ProblemError(403, 'forbidden', 'Forbidden', `This API key lacks the scope "${scope}" this route needs`, {
-        requiredScope: scope,
-      });
+      throw new ProblemError(
+        403,
+        'forbidden',
+        'Forbidden',
+        `This API key lacks the scope "${scope}" this route needs`,
+        {
+          requiredScope: scope,
+        },
+      );
     }
     request.apiKey = key;
     return true;

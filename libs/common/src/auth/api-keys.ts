@@ -54,7 +54,8 @@ export class ApiKeys {
     const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
     if (!name.trim()) throw new Error('an API key needs a name');
     if (scopes.length === 0) throw new Error(`an API key needs at least one scope: ${SCOPES.join(', ')}`);
-    if (unknown.length > 0) throw new Error(`unknown scope ${unknown.join(', ')}; known: ${SCOPES.join(', ')}`);
+    if (unknown.length > 0)
+      throw new Error(`unknown scope ${unknown.join(', ')}; known: ${SCOPES.join(', ')}`);
     const key = `vgl_${randomBytes(24).toString('base64url')}`;
     const { rows } = await this.pool.query<Row>(
       `INSERT INTO api_keys (id, name, prefix, key_hash, scopes) VALUES ($1, $2, $3, $4, $5)

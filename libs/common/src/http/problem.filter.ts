@@ -25,9 +25,12 @@ const TITLES: Record<number, string> = {
 const fromPostgres = (error: unknown): ProblemError | undefined => {
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) {
-    return new ProblemError(400, 'invalid-value', 'Bad request', `A value in the request is not acceptable: ${
-      (error as Error).message
-    }`);
+    return new ProblemError(
+      400,
+      'invalid-value',
+      'Bad request',
+      `A value in the request is not acceptable: ${(error as Error).message}`,
+    );
   }
   return undefined;
 };
@@ -37,10 +40,12 @@ const fromFramework = (error: unknown): ProblemError | undefined => {
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();
-    const message =
-      typeof response === 'string'
-        ? response
-        : String((response as { message?: unknown }).message ?? error.message);
+    const inner = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const message = Array.isArray(inner)
+      ? inner.join('; ')
+      : typeof inner === 'string'
+        ? inner
+        : error.message;
     return new ProblemError(status, `http-${status}`, TITLES[status] ?? 'Error', message);
   }
   const status = (error as { statusCode?: unknown }).statusCode;
@@ -71,7 +76,12 @@ export class ProblemFilter implements ExceptionFilter {
     private readonly log: Logger,
     mappers: ErrorMapper[] = [],
   ) {
-    this.mappers = [(e) => (e instanceof ProblemError ? e : undefined), ...mappers, fromFramework, fromPostgres];
+    this.mappers = [
+      (e) => (e instanceof ProblemError ? e : undefined),
+      ...mappers,
+      fromFramework,
+      fromPostgres,
+    ];
   }
 
   toProblem(error: unknown, instance?: string): ProblemDetails {

@@ -45,7 +45,11 @@ export class CommandRunner {
     return { state, version: events.at(-1)?.streamVersion ?? 0, events };
   }
 
-  async handle<S, C>(decider: AnyDecider<S, C>, command: C, options: CommandOptions): Promise<CommandResult<S>> {
+  async handle<S, C>(
+    decider: AnyDecider<S, C>,
+    command: C,
+    options: CommandOptions,
+  ): Promise<CommandResult<S>> {
     for (let attempt = 0; ; attempt++) {
       try {
         const result = options.idempotency

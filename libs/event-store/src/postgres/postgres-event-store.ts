@@ -266,7 +266,12 @@ export class PostgresEventStore {
       });
       const last = events.at(-1)!;
       if (cacheHeads) this.heads.set(request.streamId, last.streamVersion, last.hash);
-      return { streamId: request.streamId, fromVersion: request.expectedVersion, toVersion: last.streamVersion, events };
+      return {
+        streamId: request.streamId,
+        fromVersion: request.expectedVersion,
+        toVersion: last.streamVersion,
+        events,
+      };
     });
   }
 

@@ -35,7 +35,8 @@ export class HandleIncidentCommandHandler implements ICommandHandler<HandleIncid
       expectedVersion: options.expectedVersion,
       idempotency: options.idempotency,
     });
-    if (result.state.status === 'none') throw new IncidentError('IncidentNotFound', `Incident ${command.data.incidentId} does not exist`);
+    if (result.state.status === 'none')
+      throw new IncidentError('IncidentNotFound', `Incident ${command.data.incidentId} does not exist`);
     return toIncidentView(result.state, result.version);
   }
 }

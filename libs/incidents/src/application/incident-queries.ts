@@ -2,7 +2,11 @@ import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { CommandRunner, PostgresEventStore, type ChainVerdict } from '#vigil/event-store';
 import { IncidentError } from '../domain/errors.js';
-import { IncidentReadModel, type IncidentFilter, type TimelineEntry } from '../read-models/incident-read-model.js';
+import {
+  IncidentReadModel,
+  type IncidentFilter,
+  type TimelineEntry,
+} from '../read-models/incident-read-model.js';
 import { incidentDecider, incidentStreamId } from './incident-decider.js';
 import { toIncidentView, type IncidentView } from './incident-view.js';
 

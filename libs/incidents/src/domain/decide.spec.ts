@@ -652,7 +652,7 @@ describe('decide', () => {
 
   it('produces IncidentOpened with the same fields as the fixtures use', () => {
     const [event] = decide(open({ impactStartedAt: t('10:00') }), foldIncident([]));
-    assert.deepEqual(Object.keys(event.data).sort(), Object.keys(opened().data).sort());
+    assert.deepEqual(Object.keys(event!.data).sort(), Object.keys(opened().data).sort());
   });
 });
 

@@ -334,7 +334,9 @@ const ISO_TIMESTAMP =
 const parseTimestamp = (value: string): number | null => {
   const match = typeof value === 'string' ? ISO_TIMESTAMP.exec(value) : null;
   if (!match) return null;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((part) => Number(part ?? 0));
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match
+    .slice(1, 7)
+    .map((part) => Number(part ?? 0));
   const fields = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   const sameFields =
     fields.getUTCFullYear() === year &&

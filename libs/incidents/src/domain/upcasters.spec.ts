@@ -15,7 +15,7 @@ const SEVERITY_CHANGED_V1_NO_REASON = '{"incidentId":"inc-1","from":1,"to":4}';
 /** What the event store does on read: apply (type, version) upcasters until the current version. */
 const upcast = (type: string, version: number, data: unknown): unknown => {
   let current = data;
-  for (let v = version; v < INCIDENT_SCHEMA_VERSIONS[type]; v++) {
+  for (let v = version; v < (INCIDENT_SCHEMA_VERSIONS[type] ?? 1); v++) {
     const upcaster = incidentUpcasters.find((u) => u.type === type && u.from === v);
     assert.ok(upcaster, `no upcaster for ${type} from version ${v}`);
     current = upcaster.up(current);
@@ -55,7 +55,7 @@ describe('incidentUpcasters', () => {
 
   it('refuses a v1 level outside 1..4 rather than guess', () => {
     const [upcaster] = incidentUpcasters;
-    assert.throws(() => upcaster.up({ incidentId: 'inc-1', from: 3, to: 0 }), /level 0, expected 1\.\.4/);
+    assert.throws(() => upcaster!.up({ incidentId: 'inc-1', from: 3, to: 0 }), /level 0, expected 1\.\.4/);
   });
 
   it('an upcast v1 event folds like a v2 one', () => {

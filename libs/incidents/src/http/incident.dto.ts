@@ -15,10 +15,17 @@ import {
 import { INCIDENT_ROLES, INCIDENT_STATUSES, MILESTONES, SEVERITIES } from '../domain/types.js';
 
 const NO_NUL = /^[^\u0000]*$/;
-const TEXT = (max: number) => [IsString(), IsNotEmpty(), MaxLength(max), Matches(NO_NUL, { message: '$property must not contain NUL characters' })];
-const apply = (...decorators: PropertyDecorator[]): PropertyDecorator => (target, key) => {
-  for (const d of decorators) d(target, key);
-};
+const TEXT = (max: number) => [
+  IsString(),
+  IsNotEmpty(),
+  MaxLength(max),
+  Matches(NO_NUL, { message: '$property must not contain NUL characters' }),
+];
+const apply =
+  (...decorators: PropertyDecorator[]): PropertyDecorator =>
+  (target, key) => {
+    for (const d of decorators) d(target, key);
+  };
 const Text = (max: number) => apply(...TEXT(max));
 const OptionalText = (max: number) => apply(IsOptional(), ...TEXT(max));
 
@@ -33,7 +40,9 @@ export class DeclareIncidentDto {
 
   @ApiProperty({ example: 'checkout', maxLength: 100 })
   @Text(100)
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, { message: 'service must be a name of letters, digits and . _ : / -' })
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, {
+    message: 'service must be a name of letters, digits and . _ : / -',
+  })
   service!: string;
 
   @ApiPropertyOptional({ maxLength: 5000 })
@@ -119,7 +128,12 @@ export class MilestoneCorrectionDto {
 }
 
 const list = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.split(',').map((v) => v.trim()).filter(Boolean) : value;
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : value;
 
 export class ListIncidentsQueryDto {
   @ApiPropertyOptional()

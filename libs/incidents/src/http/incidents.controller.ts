@@ -4,7 +4,13 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { canonicalJson } from '#vigil/event-store';
-import { Clock, ProblemError, RequireScope, validationProblem, type AuthenticatedRequest } from '#vigil/common';
+import {
+  Clock,
+  ProblemError,
+  RequireScope,
+  validationProblem,
+  type AuthenticatedRequest,
+} from '#vigil/common';
 import type { CommandMetadata, IncidentCommand } from '../domain/commands.js';
 import { HandleIncidentCommand } from '../application/incident-commands.js';
 import {
@@ -40,7 +46,12 @@ const parseIfMatch = (header: string | undefined): number | undefined => {
   if (header === undefined || header.trim() === '*') return undefined;
   const match = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
   if (!match) {
-    throw new ProblemError(400, 'invalid-if-match', 'Bad request', 'If-Match must be an ETag this API returned, such as "3"');
+    throw new ProblemError(
+      400,
+      'invalid-if-match',
+      'Bad request',
+      'If-Match must be an ETag this API returned, such as "3"',
+    );
   }
   return Number(match[1]);
 };
@@ -49,7 +60,12 @@ const idempotencyOf = (request: AuthenticatedRequest, body: unknown) => {
   const key = request.headers['idempotency-key'];
   if (key === undefined) return undefined;
   if (typeof key !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(key)) {
-    throw new ProblemError(400, 'invalid-idempotency-key', 'Bad request', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+    throw new ProblemError(
+      400,
+      'invalid-idempotency-key',
+      'Bad request',
+      'Idempotency-Key must be 1 to 255 visible ASCII characters',
+    );
   }
   const requestHash = createHash('sha256')
     .update(`${request.method} ${request.url.split('?')[0]}\n${canonicalJson(body ?? {})}`)
@@ -72,7 +88,11 @@ export class IncidentsController {
   @RequireScope('incidents:write')
   @ApiOperation({ summary: 'Declare an incident' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  async declare(@Body() body: DeclareIncidentDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  async declare(
+    @Body() body: DeclareIncidentDto,
+    @Req() request: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const incident = await this.dispatch(randomUUID(), request, reply, body, (incidentId, metadata) => ({
       type: 'OpenIncident',
       data: { incidentId, ...body },
@@ -88,7 +108,9 @@ export class IncidentsController {
   list(@Query() query: ListIncidentsQueryDto) {
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !cursor) {
-      throw validationProblem([{ field: 'cursor', message: 'cursor must be a nextCursor value this API returned' }]);
+      throw validationProblem([
+        { field: 'cursor', message: 'cursor must be a nextCursor value this API returned' },
+      ]);
     }
     return this.queries.execute(
       new ListIncidentsQuery({
@@ -136,14 +158,28 @@ export class IncidentsController {
   @Post(':id/acknowledge')
   @HttpCode(200)
   @RequireScope('incidents:write')
-  acknowledge(@Param('id', uuid) id: string, @Body() body: EmptyDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.dispatch(id, req, reply, body, (incidentId, metadata) => ({ type: 'AcknowledgeIncident', data: { incidentId }, metadata }));
+  acknowledge(
+    @Param('id', uuid) id: string,
+    @Body() body: EmptyDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.dispatch(id, req, reply, body, (incidentId, metadata) => ({
+      type: 'AcknowledgeIncident',
+      data: { incidentId },
+      metadata,
+    }));
   }
 
   @Post(':id/diagnoses')
   @HttpCode(200)
   @RequireScope('incidents:write')
-  diagnose(@Param('id', uuid) id: string, @Body() body: DiagnosisDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  diagnose(
+    @Param('id', uuid) id: string,
+    @Body() body: DiagnosisDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.dispatch(id, req, reply, body, (incidentId, metadata) => ({
       type: 'RecordDiagnosis',
       data: { incidentId, diagnosis: body.diagnosis },
@@ -154,7 +190,12 @@ export class IncidentsController {
   @Post(':id/remediations')
   @HttpCode(200)
   @RequireScope('incidents:write')
-  remediate(@Param('id', uuid) id: string, @Body() body: RemediationDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  remediate(
+    @Param('id', uuid) id: string,
+    @Body() body: RemediationDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.dispatch(id, req, reply, body, (incidentId, metadata) => ({
       type: 'StartRemediation',
       data: { incidentId, action: body.action },
@@ -165,7 +206,12 @@ export class IncidentsController {
   @Post(':id/mitigate')
   @HttpCode(200)
   @RequireScope('incidents:write')
-  mitigate(@Param('id', uuid) id: string, @Body() body: SummaryDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  mitigate(
+    @Param('id', uuid) id: string,
+    @Body() body: SummaryDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.dispatch(id, req, reply, body, (incidentId, metadata) => ({
       type: 'MitigateIncident',
       data: { incidentId, summary: body.summary },
@@ -176,7 +222,12 @@ export class IncidentsController {
   @Post(':id/resolve')
   @HttpCode(200)
   @RequireScope('incidents:write')
-  resolve(@Param('id', uuid) id: string, @Body() body: SummaryDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  resolve(
+    @Param('id', uuid) id: string,
+    @Body() body: SummaryDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.dispatch(id, req, reply, body, (incidentId, metadata) => ({
       type: 'ResolveIncident',
       data: { incidentId, summary: body.summary },
@@ -187,7 +238,12 @@ export class IncidentsController {
   @Post(':id/reopen')
   @HttpCode(200)
   @RequireScope('incidents:write')
-  reopen(@Param('id', uuid) id: string, @Body() body: ReopenDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  reopen(
+    @Param('id', uuid) id: string,
+    @Body() body: ReopenDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.dispatch(id, req, reply, body, (incidentId, metadata) => ({
       type: 'ReopenIncident',
       data: { incidentId, reason: body.reason },
@@ -198,7 +254,12 @@ export class IncidentsController {
   @Post(':id/notes')
   @HttpCode(200)
   @RequireScope('incidents:write')
-  note(@Param('id', uuid) id: string, @Body() body: NoteDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  note(
+    @Param('id', uuid) id: string,
+    @Body() body: NoteDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.dispatch(id, req, reply, body, (incidentId, metadata) => ({
       type: 'AddIncidentNote',
       data: { incidentId, text: body.text },
@@ -209,7 +270,12 @@ export class IncidentsController {
   @Post(':id/status-updates')
   @HttpCode(200)
   @RequireScope('incidents:write')
-  statusUpdate(@Param('id', uuid) id: string, @Body() body: StatusUpdateDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  statusUpdate(
+    @Param('id', uuid) id: string,
+    @Body() body: StatusUpdateDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.dispatch(id, req, reply, body, (incidentId, metadata) => ({
       type: 'PostStatusUpdate',
       data: { incidentId, message: body.message },
@@ -220,7 +286,12 @@ export class IncidentsController {
   @Post(':id/severity')
   @HttpCode(200)
   @RequireScope('incidents:write')
-  severity(@Param('id', uuid) id: string, @Body() body: SeverityDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  severity(
+    @Param('id', uuid) id: string,
+    @Body() body: SeverityDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.dispatch(id, req, reply, body, (incidentId, metadata) => ({
       type: 'ChangeIncidentSeverity',
       data: { incidentId, severity: body.severity, reason: body.reason },
@@ -231,7 +302,12 @@ export class IncidentsController {
   @Post(':id/roles')
   @HttpCode(200)
   @RequireScope('incidents:write')
-  assignRole(@Param('id', uuid) id: string, @Body() body: RoleDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  assignRole(
+    @Param('id', uuid) id: string,
+    @Body() body: RoleDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.dispatch(id, req, reply, body, (incidentId, metadata) => ({
       type: 'AssignIncidentRole',
       data: { incidentId, role: body.role, assignee: body.assignee },
@@ -242,8 +318,15 @@ export class IncidentsController {
   @Post(':id/milestones')
   @HttpCode(200)
   @RequireScope('incidents:write')
-  @ApiOperation({ summary: 'Correct a milestone time; the original stays in the log and the timeline shows both' })
-  correctMilestone(@Param('id', uuid) id: string, @Body() body: MilestoneCorrectionDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  @ApiOperation({
+    summary: 'Correct a milestone time; the original stays in the log and the timeline shows both',
+  })
+  correctMilestone(
+    @Param('id', uuid) id: string,
+    @Body() body: MilestoneCorrectionDto,
+    @Req() req: AuthenticatedRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     return this.dispatch(id, req, reply, body, (incidentId, metadata) => ({
       type: 'CorrectMilestone',
       data: { incidentId, milestone: body.milestone, to: body.to, reason: body.reason },
@@ -269,7 +352,8 @@ export class IncidentsController {
       new HandleIncidentCommand(build(incidentId, metadata), {
         expectedVersion: parseIfMatch(request.headers['if-match']),
         idempotency: idempotencyOf(request, body),
-        correlationId: typeof correlation === 'string' && correlation.length <= 200 ? correlation : request.id,
+        correlationId:
+          typeof correlation === 'string' && correlation.length <= 200 ? correlation : request.id,
       }),
     );
     void reply.header('ETag', `"${incident.version}"`);

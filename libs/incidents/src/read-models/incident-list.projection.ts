@@ -6,9 +6,23 @@ import type { Incident } from '../domain/types.js';
 import { INCIDENT_STREAM_TYPE, incidentIdOf } from '../application/incident-decider.js';
 
 const COLUMNS = [
-  'title', 'service', 'severity', 'status', 'summary', 'commander', 'communications',
-  'impact_started_at', 'detected_at', 'acknowledged_at', 'mitigated_at', 'resolved_at',
-  'reopen_count', 'opened_at', 'updated_at', 'version', 'state',
+  'title',
+  'service',
+  'severity',
+  'status',
+  'summary',
+  'commander',
+  'communications',
+  'impact_started_at',
+  'detected_at',
+  'acknowledged_at',
+  'mitigated_at',
+  'resolved_at',
+  'reopen_count',
+  'opened_at',
+  'updated_at',
+  'version',
+  'state',
 ];
 
 /**

@@ -66,7 +66,10 @@ export class IncidentReadModel {
     const last = page.at(-1);
     return {
       items: page.map((r) => toIncidentView(r.state, r.version)),
-      nextCursor: rows.length > filter.limit && last ? encodeCursor({ openedAt: last.state.openedAt, id: last.state.id }) : null,
+      nextCursor:
+        rows.length > filter.limit && last
+          ? encodeCursor({ openedAt: last.state.openedAt, id: last.state.id })
+          : null,
     };
   }
 
