@@ -14,7 +14,7 @@ export class EventStore1764300000000 implements MigrationInterface {
   async up(db: QueryRunner): Promise<void> {
     await db.query(`
       CREATE TABLE events (
-        global_position bigserial PRIMARY KEY,
+        global_position bigserial   NOT NULL,
         transaction_id  xid8        NOT NULL DEFAULT pg_current_xact_id(),
         event_id        uuid        NOT NULL UNIQUE,
         stream_id       text        NOT NULL,
@@ -28,10 +28,12 @@ export class EventStore1764300000000 implements MigrationInterface {
         recorded_at     timestamptz NOT NULL DEFAULT clock_timestamp(),
         prev_hash       text        NOT NULL,
         hash            text        NOT NULL,
-        CONSTRAINT events_stream_version_unique UNIQUE (stream_id, stream_version)
+        -- The optimistic-concurrency guard: two writers cannot both take a stream's next version.
+        CONSTRAINT events_stream_version_unique PRIMARY KEY (stream_id, stream_version)
       )`);
-    await db.query(`CREATE INDEX events_subscription_order ON events (transaction_id, global_position)`);
-    await db.query(`CREATE INDEX events_type ON events (type)`);
+    await db.query(
+      `CREATE UNIQUE INDEX events_subscription_order ON events (transaction_id, global_position)`,
+    );
     await db.query(`
       CREATE FUNCTION events_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -44,17 +46,6 @@ export class EventStore1764300000000 implements MigrationInterface {
     await db.query(`
       CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
       FOR EACH STATEMENT EXECUTE FUNCTION events_are_append_only()`);
-
-    // Wakes subscribers in every process at commit; notifications in one transaction fold into one.
-    await db.query(`
-      CREATE FUNCTION events_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM pg_notify('vigil_events', '');
-        RETURN NULL;
-      END $$`);
-    await db.query(`
-      CREATE TRIGGER events_notify AFTER INSERT ON events
-      FOR EACH STATEMENT EXECUTE FUNCTION events_notify()`);
 
     await db.query(`
       CREATE TABLE subscription_checkpoints (
@@ -82,6 +73,5 @@ export class EventStore1764300000000 implements MigrationInterface {
     await db.query(`DROP TABLE subscription_checkpoints`);
     await db.query(`DROP TABLE events`);
     await db.query(`DROP FUNCTION events_are_append_only()`);
-    await db.query(`DROP FUNCTION events_notify()`);
   }
 }

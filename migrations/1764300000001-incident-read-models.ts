@@ -44,7 +44,6 @@ export class IncidentReadModels1764300000001 implements MigrationInterface {
         actor          jsonb,
         source         text,
         summary        text        NOT NULL,
-        data           jsonb       NOT NULL,
         PRIMARY KEY (incident_id, stream_version)
       )`);
   }

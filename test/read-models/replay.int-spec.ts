@@ -46,7 +46,7 @@ describe('read models', () => {
     assert.ok(Number(live.timeline.n) >= total);
 
     const replayed = await runner.replay();
-    assert.ok(replayed >= total * 2, 'both projections saw every event again');
+    assert.ok(replayed >= total, 'the replay read every event again');
     assert.deepEqual(await snapshot(pool), live);
   });
 

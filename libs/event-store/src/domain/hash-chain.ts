@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The predecessor hash of a stream's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -25,36 +25,39 @@ export const canonicalJson = (value: unknown): string => {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   const withToJson = value as { toJSON?: () => unknown };
   if (typeof withToJson.toJSON === 'function') return canonicalJson(withToJson.toJSON());
-  if (Array.isArray(value))
-    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      out +=
+        (i ? ',' : '') + (item === undefined || typeof item === 'function' ? 'null' : canonicalJson(item));
+    }
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  for (const key of Object.keys(record).sort()) {
+    const item = record[key];
+    if (item === undefined || typeof item === 'function') continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(item)}`;
+  }
+  return `${out}}`;
 };
 
 /**
  * hash = sha256(prevHash ‖ canonical JSON of the content). Canonical JSON (RFC 8785)
  * sorts keys, so the hash survives the trip through jsonb, which reorders them.
  */
-export const chainHash = (prevHash: string, content: HashedContent): string =>
-  createHash('sha256')
-    .update(prevHash)
-    .update('\n')
-    .update(
-      canonicalJson({
-        eventId: content.eventId,
-        streamId: content.streamId,
-        streamType: content.streamType,
-        streamVersion: content.streamVersion,
-        type: content.type,
-        schemaVersion: content.schemaVersion,
-        data: content.data,
-        metadata: content.metadata,
-        occurredAt: content.occurredAt,
-      }),
-    )
-    .digest('hex');
+export const chainHash = (prevHash: string, c: HashedContent): string =>
+  hash(
+    'sha256',
+    // canonicalJson of the whole content, its keys written out in sorted order.
+    `${prevHash}\n{"data":${canonicalJson(c.data)},"eventId":${JSON.stringify(c.eventId)},` +
+      `"metadata":${canonicalJson(c.metadata)},"occurredAt":${JSON.stringify(c.occurredAt)},` +
+      `"schemaVersion":${c.schemaVersion},"streamId":${JSON.stringify(c.streamId)},` +
+      `"streamType":${JSON.stringify(c.streamType)},"streamVersion":${c.streamVersion},"type":${JSON.stringify(c.type)}}`,
+    'hex',
+  );
 
 export type ChainVerdict =
   | { valid: true; events: number; headHash: string }

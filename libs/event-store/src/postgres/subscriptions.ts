@@ -52,28 +52,52 @@ export class SubscriptionRunner {
    * runner holds the projection.
    */
   async processBatch(projection: Projection, options: { wait?: boolean } = {}): Promise<number> {
+    return this.processGroupBatch([projection], options);
+  }
+
+  /**
+   * One batch for several projections in one transaction: projections at the
+   * same checkpoint (all of them, after a reset) share one read of the log.
+   */
+  private async processGroupBatch(
+    projections: readonly Projection[],
+    options: { wait?: boolean },
+  ): Promise<number> {
     return withTransaction(this.pool, async (tx) => {
-      const { rows: locked } = await tx.query<{ ok: boolean }>(
-        options.wait
-          ? `SELECT true AS ok, pg_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1))`
-          : `SELECT pg_try_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1)) AS ok`,
-        [projection.name],
-      );
-      if (!locked[0]?.ok) return 0;
-      const from = await this.checkpoint(projection.name, tx);
-      const events = await this.store.readAll(from, this.batchSize, tx);
-      if (events.length === 0) return 0;
-      await projection.apply(tx, events);
-      const last = events.at(-1)!.position;
-      await tx.query(
-        `INSERT INTO subscription_checkpoints (subscription_name, transaction_id, global_position, updated_at)
-         VALUES ($1, $2::xid8, $3, now())
-         ON CONFLICT (subscription_name) DO UPDATE
-           SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position,
-               updated_at = EXCLUDED.updated_at`,
-        [projection.name, last.transactionId, last.globalPosition],
-      );
-      return events.length;
+      const held: Array<{ projection: Projection; from: LogPosition }> = [];
+      for (const projection of projections) {
+        const { rows } = await tx.query<{ ok: boolean }>(
+          options.wait
+            ? `SELECT true AS ok, pg_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1))`
+            : `SELECT pg_try_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1)) AS ok`,
+          [projection.name],
+        );
+        if (rows[0]?.ok) held.push({ projection, from: await this.checkpoint(projection.name, tx) });
+      }
+      const groups = new Map<string, typeof held>();
+      for (const h of held) {
+        const key = `${h.from.transactionId}:${h.from.globalPosition}`;
+        groups.set(key, [...(groups.get(key) ?? []), h]);
+      }
+      let applied = 0;
+      for (const group of groups.values()) {
+        const events = await this.store.readAll(group[0]!.from, this.batchSize, tx);
+        if (events.length === 0) continue;
+        const last = events.at(-1)!.position;
+        for (const { projection } of group) {
+          await projection.apply(tx, events);
+          await tx.query(
+            `INSERT INTO subscription_checkpoints (subscription_name, transaction_id, global_position, updated_at)
+             VALUES ($1, $2::xid8, $3, now())
+             ON CONFLICT (subscription_name) DO UPDATE
+               SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position,
+                   updated_at = EXCLUDED.updated_at`,
+            [projection.name, last.transactionId, last.globalPosition],
+          );
+        }
+        applied = Math.max(applied, events.length);
+      }
+      return applied;
     });
   }
 
@@ -82,18 +106,21 @@ export class SubscriptionRunner {
    * the same projection if need be); answers the number of events it applied.
    */
   async catchUp(projection: Projection): Promise<number> {
+    return this.catchUpGroup([projection]);
+  }
+
+  /** Catches every projection up, reading the log once for those at the same checkpoint. */
+  async catchUpAll(): Promise<number> {
+    return this.catchUpGroup(this.projections);
+  }
+
+  private async catchUpGroup(projections: readonly Projection[]): Promise<number> {
     let total = 0;
     for (;;) {
-      const applied = await this.processBatch(projection, { wait: true });
+      const applied = await this.processGroupBatch(projections, { wait: true });
       if (applied === 0) return total;
       total += applied;
     }
-  }
-
-  async catchUpAll(): Promise<number> {
-    let total = 0;
-    for (const p of this.projections) total += await this.catchUp(p);
-    return total;
   }
 
   /** Empties the read model and forgets the checkpoint, in one transaction. */
@@ -107,14 +134,15 @@ export class SubscriptionRunner {
     });
   }
 
-  /** Drops every read model and rebuilds it from position 0. */
+  /**
+   * Drops every read model and rebuilds it from position 0. Projections rebuild
+   * side by side, each on its own connection, so the database can use more than
+   * one core; answers the number of events read (once per log, not per projection).
+   */
   async replay(): Promise<number> {
-    let total = 0;
-    for (const p of this.projections) {
-      await this.reset(p);
-      total += await this.catchUp(p);
-    }
-    return total;
+    for (const p of this.projections) await this.reset(p);
+    const counts = await Promise.all(this.projections.map((p) => this.catchUp(p)));
+    return Math.max(0, ...counts);
   }
 
   async checkpoint(name: string, db: Pool | PoolClient = this.pool): Promise<LogPosition> {

@@ -22,7 +22,6 @@ export interface TimelineEntry {
   actor: unknown;
   source: string | null;
   summary: string;
-  data: unknown;
 }
 
 export const encodeCursor = (c: { openedAt: string; id: string }): string =>
@@ -88,9 +87,8 @@ export class IncidentReadModel {
         actor: unknown;
         source: string | null;
         summary: string;
-        data: unknown;
       }>(
-        `SELECT stream_version, type, occurred_at, recorded_at, actor, source, summary, data
+        `SELECT stream_version, type, occurred_at, recorded_at, actor, source, summary
          FROM incident_timeline WHERE incident_id = $1 ORDER BY stream_version`,
         [incidentId],
       );
@@ -103,7 +101,6 @@ export class IncidentReadModel {
           actor: r.actor,
           source: r.source,
           summary: r.summary,
-          data: r.data,
         }));
       }
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -27,7 +27,6 @@ export class IncidentTimelineProjection implements Projection {
         summary: describeEvent({ type: e.type, data: e.data } as IncidentEvent, (id) =>
           id === e.metadata.actor?.id && e.metadata.actor.name ? e.metadata.actor.name : id,
         ),
-        data: e.data,
       }));
     if (rows.length === 0) return;
     await tx.query(
