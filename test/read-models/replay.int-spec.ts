@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { PostgresEventStore, SubscriptionRunner, UpcasterChain } from '#vigil/event-store';
+import { PostgresEventStore, SubscriptionRunner, UpcasterChain, withTransaction } from '#vigil/event-store';
 import { incidentUpcasters } from '#vigil/incidents';
 import { createProjections } from '../../apps/vigil/src/runtime.js';
 import { chunkByEvents, incidentHistory } from '../../apps/vigil/src/seed/incident-history.js';
@@ -56,12 +56,10 @@ describe('read models', () => {
       `SELECT stream_id FROM events WHERE stream_type = 'incident' ORDER BY global_position LIMIT 50`,
     );
     const events = (await Promise.all(rows.map((r) => store.readStream(r.stream_id)))).flat();
-    const client = await pool.connect();
-    try {
-      for (const projection of createProjections()) await projection.apply(client, events);
-    } finally {
-      client.release();
-    }
+    // As the runner does it: inside a transaction (the timeline's COPY falls back to INSERT … ON CONFLICT).
+    await withTransaction(pool, async (tx) => {
+      for (const projection of createProjections()) await projection.apply(tx, events);
+    });
     assert.deepEqual(await snapshot(pool), before);
   });
 });

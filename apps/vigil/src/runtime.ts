@@ -65,7 +65,7 @@ export const startRuntime = async (
   });
   const subscriptions = new SubscriptionRunner(pool, store, createProjections(), {
     batchSize: 1000,
-    idlePollMs: 1000,
+    idlePollMs: 200,
     onError: (name, err) => log.error({ err, subscription: name }, 'projection failed; retrying'),
   });
   const committed = new Set<(events: RecordedEvent[]) => void>();

@@ -7,3 +7,4 @@ export * from './postgres/postgres-event-store.js';
 export * from './postgres/subscriptions.js';
 export * from './postgres/command-runner.js';
 export * from './postgres/transactions.js';
+export * from './postgres/bulk-insert.js';

@@ -1,8 +1,20 @@
 import type { PoolClient } from 'pg';
-import type { Projection, RecordedEvent } from '#vigil/event-store';
+import { insertNewRows, type Projection, type RecordedEvent } from '#vigil/event-store';
 import type { IncidentEvent } from '../domain/events.js';
 import { describeEvent } from '../domain/timeline.js';
 import { INCIDENT_STREAM_TYPE, incidentIdOf } from '../application/incident-decider.js';
+
+const COLUMNS = [
+  'incident_id',
+  'stream_version',
+  'event_id',
+  'type',
+  'occurred_at',
+  'recorded_at',
+  'actor',
+  'source',
+  'summary',
+] as const;
 
 /**
  * `incident_timeline`: one row per incident event with a plain-English line.
@@ -15,25 +27,20 @@ export class IncidentTimelineProjection implements Projection {
   async apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
     const rows = events
       .filter((e) => e.streamType === INCIDENT_STREAM_TYPE)
-      .map((e) => ({
-        incident_id: incidentIdOf(e.streamId),
-        stream_version: e.streamVersion,
-        event_id: e.eventId,
-        type: e.type,
-        occurred_at: e.occurredAt,
-        recorded_at: e.recordedAt,
-        actor: e.metadata.actor ?? null,
-        source: e.metadata.source ?? null,
-        summary: describeEvent({ type: e.type, data: e.data } as IncidentEvent, (id) =>
+      .map((e) => [
+        incidentIdOf(e.streamId),
+        e.streamVersion,
+        e.eventId,
+        e.type,
+        e.occurredAt,
+        e.recordedAt,
+        e.metadata.actor ?? null,
+        e.metadata.source ?? null,
+        describeEvent({ type: e.type, data: e.data } as IncidentEvent, (id) =>
           id === e.metadata.actor?.id && e.metadata.actor.name ? e.metadata.actor.name : id,
         ),
-      }));
-    if (rows.length === 0) return;
-    await tx.query(
-      `INSERT INTO incident_timeline SELECT * FROM json_populate_recordset(null::incident_timeline, $1::json)
-       ON CONFLICT DO NOTHING`,
-      [JSON.stringify(rows)],
-    );
+      ]);
+    await insertNewRows(tx, 'incident_timeline', COLUMNS, rows);
   }
 
   async reset(tx: PoolClient): Promise<void> {

@@ -1,0 +1,57 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PoolClient } from 'pg';
+import copyStreams from 'pg-copy-streams';
+
+type Cell = string | number | boolean | null | undefined | object;
+
+/** One value in PostgreSQL's COPY text format: \N for null, objects as JSON, specials escaped. */
+const copyValue = (value: Cell): string => {
+  if (value === null || value === undefined) return '\\N';
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return text.replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  );
+};
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Inserts rows that are normally new (a projection applies each batch once)
+ * with COPY, the fastest way in; if a row already exists (the same events
+ * applied again), it falls back to INSERT … ON CONFLICT DO NOTHING, so applying
+ * a batch twice stays harmless. Must run inside the caller's transaction.
+ */
+export const insertNewRows = async (
+  tx: PoolClient,
+  table: string,
+  columns: readonly string[],
+  rows: ReadonlyArray<readonly Cell[]>,
+): Promise<void> => {
+  if (rows.length === 0) return;
+  const identifiers = columns.map((c) => `"${c}"`).join(', ');
+  await tx.query('SAVEPOINT vigil_bulk_insert');
+  try {
+    const text = rows.map((row) => row.map(copyValue).join('\t')).join('\n') + '\n';
+    await pipeline(
+      Readable.from([text]),
+      tx.query(copyStreams.from(`COPY ${table} (${identifiers}) FROM STDIN`)),
+    );
+    await tx.query('RELEASE SAVEPOINT vigil_bulk_insert');
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    await tx.query('ROLLBACK TO SAVEPOINT vigil_bulk_insert');
+    const { rows: types } = await tx.query<{ attname: string; type: string }>(
+      `SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute
+       WHERE attrelid = $1::regclass AND attname = ANY($2::text[])`,
+      [table, columns],
+    );
+    const typeOf = new Map(types.map((t) => [t.attname, t.type]));
+    const record = columns.map((c) => `"${c}" ${typeOf.get(c)}`).join(', ');
+    await tx.query(
+      `INSERT INTO ${table} (${identifiers}) SELECT ${identifiers} FROM json_to_recordset($1::json) AS t(${record})
+       ON CONFLICT DO NOTHING`,
+      [JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null]))))],
+    );
+  }
+};
