@@ -273,6 +273,7 @@ const main = async () => {
     results,
     goals,
   };
+  pool.on('error', () => undefined); // connections still closing when the database is dropped
   await pool.end();
   await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
   await admin.end();
