@@ -23,6 +23,7 @@ const main = async () => {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    runtime.beginShutdown();
     log.info({ signal }, 'shutting down');
     try {
       await app.close();

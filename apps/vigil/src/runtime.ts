@@ -29,6 +29,8 @@ export interface Runtime {
   metrics: VigilMetrics;
   /** Subscribers to committed events inside this process (the CQRS EventBus is wired here). */
   committed: Set<(events: RecordedEvent[]) => void>;
+  /** Says shutdown has begun: from now on, connections the database drops are expected. */
+  beginShutdown(): void;
   close(): Promise<void>;
 }
 
@@ -55,7 +57,10 @@ export const startRuntime = async (
   const applied = await migrate(dataSource);
   if (applied.length > 0) log.info({ migrations: applied }, 'applied migrations');
   const pool = poolOf(dataSource);
-  pool.on('error', (err) => log.warn({ err }, 'idle database connection failed'));
+  let closing = false;
+  pool.on('error', (err) => {
+    if (!closing) log.warn({ err }, 'idle database connection failed');
+  });
 
   // The lag gauge asks the subscriptions only when scraped, after they exist.
   const metrics = new VigilMetrics(() => subscriptions.lag());
@@ -87,7 +92,11 @@ export const startRuntime = async (
     apiKeys: new ApiKeys(pool),
     metrics,
     committed,
+    beginShutdown() {
+      closing = true;
+    },
     async close() {
+      closing = true;
       await subscriptions.stop();
       await dataSource.destroy();
       await database.stop();

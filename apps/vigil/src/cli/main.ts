@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { loadConfig } from '#vigil/common';
+import { serializeError } from '../observability/logger.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 
 const USAGE = `usage: npm run vigil -- <command>
@@ -62,7 +63,10 @@ const main = async () => {
     process.exit(name === undefined || name === 'help' || name === '--help' ? 0 : 2);
   }
   const config = { ...loadConfig(), roles: { api: false, worker: false } };
-  const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  const log = pino(
+    { level: process.env.LOG_LEVEL ?? 'warn', serializers: { err: serializeError } },
+    pino.destination(2),
+  );
   const runtime = await startRuntime(config, log);
   try {
     await command(runtime, args);

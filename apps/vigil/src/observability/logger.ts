@@ -9,6 +9,7 @@ export const createLogger = (level: string): Logger =>
   pino({
     level,
     base: { service: 'vigil' },
+    serializers: { err: serializeError },
     redact: {
       paths: [
         '*.authorization',
@@ -22,6 +23,21 @@ export const createLogger = (level: string): Logger =>
       censor: '[redacted]',
     },
   });
+
+/**
+ * Errors as type, message, code and stack only: driver errors carry their
+ * client, connection parameters and query values, which do not belong in logs.
+ */
+export const serializeError = (err: unknown) => {
+  if (!(err instanceof Error)) return { message: String(err) };
+  const { code } = err as { code?: unknown };
+  return {
+    type: err.name,
+    message: err.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    stack: err.stack,
+  };
+};
 
 /** Lets Nest's own messages go through pino. */
 export class NestPinoLogger implements LoggerService {
