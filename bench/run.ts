@@ -72,7 +72,7 @@ const main = async () => {
     scratch = mkdtempSync(join(tmpdir(), 'vigil-bench-pg-'));
     embedded = await startEmbeddedPostgres({
       dataDir: scratch,
-      port: 56000 + (process.pid % 4000),
+      port: 'free',
       database: 'postgres',
     });
     adminUrl = embedded.url;

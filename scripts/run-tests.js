@@ -32,7 +32,7 @@ if (needsDatabase && !adminUrl) {
   scratch = mkdtempSync(join(tmpdir(), 'vigil-test-pg-'));
   embedded = await startEmbeddedPostgres({
     dataDir: scratch,
-    port: 55000 + (process.pid % 5000),
+    port: 'free',
     database: 'postgres',
   });
   adminUrl = embedded.url;

