@@ -7,24 +7,14 @@ export class IncidentReadModels1764300000001 implements MigrationInterface {
   async up(db: QueryRunner): Promise<void> {
     await db.query(`
       CREATE TABLE incidents (
-        incident_id       uuid PRIMARY KEY,
-        title             text        NOT NULL,
-        service           text        NOT NULL,
-        severity          text        NOT NULL,
-        status            text        NOT NULL,
-        summary           text,
-        commander         text,
-        communications    text,
-        impact_started_at timestamptz NOT NULL,
-        detected_at       timestamptz NOT NULL,
-        acknowledged_at   timestamptz,
-        mitigated_at      timestamptz,
-        resolved_at       timestamptz,
-        reopen_count      integer     NOT NULL,
-        opened_at         timestamptz NOT NULL,
-        updated_at        timestamptz NOT NULL,
-        version           integer     NOT NULL,
-        state             jsonb       NOT NULL
+        incident_id uuid PRIMARY KEY,
+        service     text        NOT NULL,
+        severity    text        NOT NULL,
+        status      text        NOT NULL,
+        opened_at   timestamptz NOT NULL,
+        version     integer     NOT NULL,
+        -- The folded incident; the columns above are what lists filter and sort on.
+        state       jsonb       NOT NULL
       )`);
     await db.query(`CREATE INDEX incidents_by_opened ON incidents (opened_at DESC, incident_id DESC)`);
     await db.query(

@@ -27,6 +27,7 @@ export class UpcasterChain {
   }
 
   upcast(type: string, version: number, data: unknown): { version: number; data: unknown } {
+    if (version >= this.latestVersion(type)) return { version, data }; // the common case: nothing to lift
     let current = data;
     let v = version;
     for (let u = this.byKey.get(`${type}@${v}`); u; u = this.byKey.get(`${type}@${v}`)) {

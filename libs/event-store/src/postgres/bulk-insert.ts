@@ -5,10 +5,13 @@ import copyStreams from 'pg-copy-streams';
 
 type Cell = string | number | boolean | null | undefined | object;
 
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
 /** One value in PostgreSQL's COPY text format: \N for null, objects as JSON, specials escaped. */
 const copyValue = (value: Cell): string => {
   if (value === null || value === undefined) return '\\N';
   const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/[\\\t\n\r]/g, (c) =>
     c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
   );

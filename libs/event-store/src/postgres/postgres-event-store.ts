@@ -95,10 +95,11 @@ export class PostgresEventStore {
   }
 
   async readStream(streamId: string, options: { toVersion?: number } = {}, db: Queryable = this.pool) {
-    const { rows } = await db.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version`,
-      [streamId, options.toVersion ?? 2_147_483_647],
-    );
+    const { rows } = await db.query<EventRow>({
+      name: 'vigil-read-stream',
+      text: `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version`,
+      values: [streamId, options.toVersion ?? 2_147_483_647],
+    });
     const last = rows.at(-1);
     if (last) this.heads.set(streamId, last.stream_version, last.hash);
     return rows.map((row) => toRecordedEvent(row, this.upcasters));
@@ -106,10 +107,11 @@ export class PostgresEventStore {
 
   /** The stream's current version; 0 when it does not exist. */
   async streamVersion(streamId: string, db: Queryable = this.pool): Promise<number> {
-    const { rows } = await db.query<{ v: number | null }>(
-      `SELECT max(stream_version) AS v FROM events WHERE stream_id = $1`,
-      [streamId],
-    );
+    const { rows } = await db.query<{ v: number | null }>({
+      name: 'vigil-stream-version',
+      text: `SELECT max(stream_version) AS v FROM events WHERE stream_id = $1`,
+      values: [streamId],
+    });
     return rows[0]?.v ?? 0;
   }
 
@@ -119,14 +121,16 @@ export class PostgresEventStore {
    * find an event that sorts before one already returned.
    */
   async readAll(after: LogPosition, limit: number, db: Queryable = this.pool): Promise<RecordedEvent[]> {
-    const { rows } = await db.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events
-       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY transaction_id, global_position
-       LIMIT $3`,
-      [after.transactionId, after.globalPosition, limit],
-    );
+    // Prepared, like every hot statement here: planning costs more than running these.
+    const { rows } = await db.query<EventRow>({
+      name: 'vigil-read-all',
+      text: `SELECT ${EVENT_COLUMNS} FROM events
+             WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+             ORDER BY transaction_id, global_position
+             LIMIT $3`,
+      values: [after.transactionId, after.globalPosition, limit],
+    });
     return rows.map((row) => toRecordedEvent(row, this.upcasters));
   }
 
@@ -146,7 +150,7 @@ export class PostgresEventStore {
         schemaVersion: r.schema_version,
         data: r.data,
         metadata: r.metadata,
-        occurredAt: r.occurred_at.toISOString(),
+        occurredAt: new Date(r.occurred_ms).toISOString(),
         prevHash: r.prev_hash,
         hash: r.hash,
       })),
@@ -225,7 +229,7 @@ export class PostgresEventStore {
         global_position: string;
         transaction_id: string;
         recorded_at: Date;
-      }>(APPEND_SQL, [
+      }>({ name: 'vigil-append', text: APPEND_SQL }, [
         // One JSON document of the prepared rows (their keys are the columns): cheaper to build
         // here and to parse there than a dozen parallel arrays.
         JSON.stringify(rows),

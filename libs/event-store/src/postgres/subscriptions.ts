@@ -101,14 +101,15 @@ export class SubscriptionRunner {
           options.readAhead.next = events.length === this.batchSize ? this.readAhead(last) : undefined;
         for (const { projection } of group) {
           await projection.apply(tx, events);
-          await tx.query(
-            `INSERT INTO subscription_checkpoints (subscription_name, transaction_id, global_position, updated_at)
-             VALUES ($1, $2::xid8, $3, now())
-             ON CONFLICT (subscription_name) DO UPDATE
-               SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position,
-                   updated_at = EXCLUDED.updated_at`,
-            [projection.name, last.transactionId, last.globalPosition],
-          );
+          await tx.query({
+            name: 'vigil-checkpoint-store',
+            text: `INSERT INTO subscription_checkpoints (subscription_name, transaction_id, global_position, updated_at)
+                   VALUES ($1, $2::xid8, $3, now())
+                   ON CONFLICT (subscription_name) DO UPDATE
+                     SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position,
+                         updated_at = EXCLUDED.updated_at`,
+            values: [projection.name, last.transactionId, last.globalPosition],
+          });
         }
         applied = Math.max(applied, events.length);
       }

@@ -5,25 +5,12 @@ import { evolve, initialIncident } from '../domain/evolve.js';
 import type { Incident } from '../domain/types.js';
 import { INCIDENT_STREAM_TYPE, incidentIdOf } from '../application/incident-decider.js';
 
-const COLUMNS = [
-  'title',
-  'service',
-  'severity',
-  'status',
-  'summary',
-  'commander',
-  'communications',
-  'impact_started_at',
-  'detected_at',
-  'acknowledged_at',
-  'mitigated_at',
-  'resolved_at',
-  'reopen_count',
-  'opened_at',
-  'updated_at',
-  'version',
-  'state',
-];
+const COLUMNS = ['service', 'severity', 'status', 'opened_at', 'version', 'state'];
+
+const UPSERT_SQL = `
+  INSERT INTO incidents SELECT * FROM jsonb_populate_recordset(null::incidents, $1::jsonb)
+  ON CONFLICT (incident_id) DO UPDATE SET ${COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
+  WHERE incidents.version < EXCLUDED.version`;
 
 /**
  * The `incidents` table: one row per incident, its state folded with the same
@@ -37,10 +24,13 @@ export class IncidentListProjection implements Projection {
     const relevant = events.filter((e) => e.streamType === INCIDENT_STREAM_TYPE);
     if (relevant.length === 0) return;
     const ids = [...new Set(relevant.map((e) => incidentIdOf(e.streamId)))];
-    const { rows } = await tx.query<{ incident_id: string; version: number; state: Incident }>(
-      `SELECT incident_id, version, state FROM incidents WHERE incident_id = ANY($1::uuid[])`,
-      [ids],
-    );
+    const { rows } = await tx.query<{ incident_id: string; version: number; state: Incident }>({
+      name: 'vigil-incidents-load',
+      // A join on the key, not `= ANY($1)`: the prepared (generic) plan of the latter scans the table.
+      text: `SELECT i.incident_id, i.version, i.state
+             FROM unnest($1::uuid[]) AS k(incident_id) JOIN incidents i USING (incident_id)`,
+      values: [ids],
+    });
     const current = new Map(rows.map((r) => [r.incident_id, { version: r.version, state: r.state }]));
     const changed = new Set<string>();
     for (const e of relevant) {
@@ -56,37 +46,20 @@ export class IncidentListProjection implements Projection {
     const upserts = [...changed].flatMap((id) => {
       const { state, version } = current.get(id)!;
       if (state.status === 'none') return [];
-      const m = state.milestones;
       return [
         {
           incident_id: id,
-          title: state.title,
           service: state.service,
           severity: state.severity,
           status: state.status,
-          summary: state.summary,
-          commander: state.roles.commander,
-          communications: state.roles.communications,
-          impact_started_at: m.impactStartedAt,
-          detected_at: m.detectedAt,
-          acknowledged_at: m.acknowledgedAt,
-          mitigated_at: m.mitigatedAt,
-          resolved_at: m.resolvedAt,
-          reopen_count: state.reopenCount,
           opened_at: state.openedAt,
-          updated_at: state.updatedAt,
           version,
           state,
         },
       ];
     });
     if (upserts.length === 0) return;
-    await tx.query(
-      `INSERT INTO incidents SELECT * FROM json_populate_recordset(null::incidents, $1::json)
-       ON CONFLICT (incident_id) DO UPDATE SET ${COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
-       WHERE incidents.version < EXCLUDED.version`,
-      [JSON.stringify(upserts)],
-    );
+    await tx.query({ name: 'vigil-incidents-upsert', text: UPSERT_SQL, values: [JSON.stringify(upserts)] });
   }
 
   async reset(tx: PoolClient): Promise<void> {
