@@ -69,7 +69,7 @@ export const startRuntime = async (
     onAppended: (n) => metrics.eventsAppended.inc(n),
   });
   const subscriptions = new SubscriptionRunner(pool, store, createProjections(), {
-    batchSize: 1000,
+    batchSize: 5000,
     idlePollMs: 200,
     onError: (name, err) => log.error({ err, subscription: name }, 'projection failed; retrying'),
   });
