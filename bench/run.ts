@@ -227,6 +227,9 @@ const main = async () => {
     ratio: summary(replayRatios),
   });
 
+  // Let the database settle after the replay (autovacuum would otherwise run during the append arms).
+  await pool.query('VACUUM ANALYZE');
+  await pool.query('CHECKPOINT');
   for (const [id, size] of [
     ['append_single', 1],
     ['append_batch_100', 100],

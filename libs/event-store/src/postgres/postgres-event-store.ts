@@ -49,7 +49,7 @@ INSERT INTO events (event_id, stream_id, stream_type, stream_version, type, sche
 SELECT event_id, stream_id, stream_type, stream_version, type, schema_version,
        data, metadata, occurred_at, prev_hash, hash
 FROM input WHERE NOT EXISTS (SELECT 1 FROM broken)
-RETURNING event_id, global_position, transaction_id, recorded_at`;
+RETURNING event_id, global_position, transaction_id, floor(extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms`;
 
 /** The PostgreSQL event store: append-only, hash-chained, optimistic concurrency per stream. */
 export class PostgresEventStore {
@@ -228,7 +228,7 @@ export class PostgresEventStore {
         event_id: string;
         global_position: string;
         transaction_id: string;
-        recorded_at: Date;
+        recorded_ms: number;
       }>({ name: 'vigil-append', text: APPEND_SQL }, [
         // One JSON document of the prepared rows (their keys are the columns): cheaper to build
         // here and to parse there than a dozen parallel arrays.
@@ -249,7 +249,7 @@ export class PostgresEventStore {
   private results(
     requests: readonly AppendRequest[],
     prepared: ReturnType<PostgresEventStore['prepare']>,
-    rows: Array<{ event_id: string; global_position: string; transaction_id: string; recorded_at: Date }>,
+    rows: Array<{ event_id: string; global_position: string; transaction_id: string; recorded_ms: number }>,
     cacheHeads: boolean,
   ): AppendResult[] {
     const byId = new Map(rows.map((r) => [r.event_id, r]));
@@ -270,7 +270,7 @@ export class PostgresEventStore {
           data: e.data,
           metadata: e.metadata,
           occurredAt: e.occurred_at,
-          recordedAt: row.recorded_at.toISOString(),
+          recordedAt: new Date(row.recorded_ms).toISOString(),
           position: { transactionId: row.transaction_id, globalPosition: row.global_position },
           prevHash: e.prev_hash,
           hash: e.hash,
