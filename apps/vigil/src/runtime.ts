@@ -11,7 +11,7 @@ import {
 } from '#vigil/event-store';
 import { IncidentListProjection, IncidentTimelineProjection, incidentUpcasters } from '#vigil/incidents';
 import { createDataSource, migrate, poolOf } from './database/data-source.js';
-import { startEmbeddedPostgres, type DatabaseHandle } from './database/embedded-postgres.js';
+import type { DatabaseHandle } from './database/embedded-postgres.js';
 import { VigilMetrics } from './observability/metrics.js';
 
 /** Everything stateful a Vigil process holds: the database, the store, the workers. */
@@ -37,6 +37,8 @@ export interface Runtime {
 export const openDatabase = async (config: VigilConfig, log: Logger): Promise<DatabaseHandle> => {
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => undefined };
   log.info({ dataDir: config.dataDir, port: config.embeddedPostgresPort }, 'starting embedded PostgreSQL');
+  // Loaded only when used: the package installs signal handlers of its own on import.
+  const { startEmbeddedPostgres } = await import('./database/embedded-postgres.js');
   return startEmbeddedPostgres({
     dataDir: config.dataDir,
     port: config.embeddedPostgresPort,

@@ -74,10 +74,14 @@ export class SubscriptionRunner {
     return withTransaction(this.pool, async (tx) => {
       const held: Array<{ projection: Projection; from: LogPosition }> = [];
       for (const projection of projections) {
+        // A read model and its checkpoint commit together, so a commit lost in a crash is
+        // only work to redo: no need to wait for the disk.
         const { rows } = await tx.query<{ ok: boolean }>(
           options.wait
-            ? `SELECT true AS ok, pg_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1))`
-            : `SELECT pg_try_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1)) AS ok`,
+            ? `SELECT true AS ok, pg_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1)),
+                      set_config('synchronous_commit', 'off', true)`
+            : `SELECT pg_try_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1)) AS ok,
+                      set_config('synchronous_commit', 'off', true)`,
           [projection.name],
         );
         if (rows[0]?.ok) held.push({ projection, from: await this.checkpoint(projection.name, tx) });
