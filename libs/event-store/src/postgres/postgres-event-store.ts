@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { Pool, PoolClient } from 'pg';
 import { ConcurrencyError } from '../domain/errors.js';
 import { chainHash, GENESIS_HASH, verifyChain, type ChainVerdict } from '../domain/hash-chain.js';
@@ -191,7 +191,8 @@ export class PostgresEventStore {
       let prevHash = request.expectedVersion === 0 ? GENESIS_HASH : heads.get(request.streamId)!;
       return request.events.map((event, i): PreparedRow => {
         const row: PreparedRow = {
-          event_id: event.eventId ?? randomUUID(),
+          // Time-ordered ids land at the right edge of the unique index instead of all over it.
+          event_id: event.eventId ?? uuidv7(),
           stream_id: request.streamId,
           stream_type: request.streamType,
           stream_version: request.expectedVersion + i + 1,
