@@ -6,14 +6,13 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { PostgresEventStore, SubscriptionRunner, UpcasterChain, type NewEvent } from '#vigil/event-store';
 import { incidentUpcasters } from '#vigil/incidents';
-import { createDataSource, migrate } from '../apps/vigil/src/database/data-source.js';
-import { startEmbeddedPostgres, type DatabaseHandle } from '../apps/vigil/src/database/embedded-postgres.js';
+import { createScratchDatabase } from '../apps/vigil/src/database/scratch-database.js';
 import { createProjections } from '../apps/vigil/src/runtime.js';
 import { chunkByEvents, incidentHistory } from '../apps/vigil/src/seed/incident-history.js';
 
@@ -67,30 +66,13 @@ const rate = async (writers: number, ms: number, op: (writer: number) => Promise
 const RAW_COLUMNS = `event_id, stream_id, stream_type, stream_version, type, schema_version, data, metadata, occurred_at, prev_hash, hash`;
 
 const main = async () => {
-  let embedded: DatabaseHandle | undefined;
-  let scratch: string | undefined;
-  let adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
-  if (!adminUrl) {
-    scratch = mkdtempSync(join(tmpdir(), 'vigil-bench-pg-'));
-    embedded = await startEmbeddedPostgres({
-      dataDir: scratch,
-      port: 'free',
-      database: 'postgres',
-    });
-    adminUrl = embedded.url;
-  }
-  const dbName = `vigil_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  const ds = createDataSource(url.toString(), 2);
-  await ds.initialize();
-  await migrate(ds);
-  await ds.destroy();
+  const scratch = await createScratchDatabase(
+    'vigil_bench',
+    process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL,
+  );
+  const url = scratch.url;
 
-  const pool = new pg.Pool({ connectionString: url.toString(), max: WRITERS + 2 });
+  const pool = new pg.Pool({ connectionString: url, max: WRITERS + 2 });
   const store = new PostgresEventStore(pool, { upcasters: new UpcasterChain(incidentUpcasters) });
   await pool.query(
     `CREATE TABLE raw_events (global_position bigserial, ${RAW_COLUMNS.split(', ')
@@ -270,7 +252,7 @@ const main = async () => {
     env: {
       node: process.version,
       cpus: cpus().length,
-      database: embedded ? 'embedded' : 'external',
+      database: scratch.embedded ? 'embedded' : 'external',
       postgres: Object.fromEntries(
         settings.rows.map((r: { name: string; setting: string }) => [r.name, r.setting]),
       ),
@@ -283,10 +265,7 @@ const main = async () => {
   };
   pool.on('error', () => undefined); // connections still closing when the database is dropped
   await pool.end();
-  await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
-  await admin.end();
-  if (embedded) await embedded.stop();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  await scratch.drop();
 
   const json = JSON.stringify(report, null, 2);
   mkdirSync('bench/results', { recursive: true });
