@@ -1,6 +1,12 @@
 import { EventStore1764300000000 } from './1764300000000-event-store.js';
 import { IncidentReadModels1764300000001 } from './1764300000001-incident-read-models.js';
 import { ApiKeys1764300000002 } from './1764300000002-api-keys.js';
+import { Integrations1764300000003 } from './1764300000003-integrations.js';
 
 /** Every migration, oldest first. Never edit one that has landed; add a new one. */
-export const MIGRATIONS = [EventStore1764300000000, IncidentReadModels1764300000001, ApiKeys1764300000002];
+export const MIGRATIONS = [
+  EventStore1764300000000,
+  IncidentReadModels1764300000001,
+  ApiKeys1764300000002,
+  Integrations1764300000003,
+];

@@ -9,6 +9,7 @@ import {
   type RecordedEvent,
 } from '#vigil/event-store';
 import { IncidentsModule } from '#vigil/incidents';
+import { AlertIngestion, AlertsModule, Integrations } from '#vigil/alerts';
 import { HealthController } from './http/health.controller.js';
 import type { Runtime } from './runtime.js';
 import { RUNTIME } from './tokens.js';
@@ -32,8 +33,20 @@ class RuntimeModule {
         { provide: SubscriptionRunner, useValue: runtime.subscriptions },
         { provide: ApiKeys, useValue: runtime.apiKeys },
         { provide: Clock, useValue: runtime.clock },
+        { provide: Integrations, useValue: runtime.integrations },
+        { provide: AlertIngestion, useValue: runtime.ingestion },
       ],
-      exports: [RUNTIME, PG_POOL, PostgresEventStore, CommandRunner, SubscriptionRunner, ApiKeys, Clock],
+      exports: [
+        RUNTIME,
+        PG_POOL,
+        PostgresEventStore,
+        CommandRunner,
+        SubscriptionRunner,
+        ApiKeys,
+        Clock,
+        Integrations,
+        AlertIngestion,
+      ],
     };
   }
 }
@@ -50,7 +63,7 @@ export class AppModule {
       imports: [
         RuntimeModule.with(runtime),
         CqrsModule.forRoot(),
-        ...(runtime.config.roles.api ? [IncidentsModule] : []),
+        ...(runtime.config.roles.api ? [IncidentsModule, AlertsModule] : []),
       ],
       controllers: [HealthController],
       providers: [

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
+import { AlertIngestion, Integrations } from '#vigil/alerts';
 import { ApiKeys, SystemClock, type Clock, type VigilConfig } from '#vigil/common';
 import {
   CommandRunner,
@@ -26,6 +27,8 @@ export interface Runtime {
   commands: CommandRunner;
   subscriptions: SubscriptionRunner;
   apiKeys: ApiKeys;
+  integrations: Integrations;
+  ingestion: AlertIngestion;
   metrics: VigilMetrics;
   /** Subscribers to committed events inside this process (the CQRS EventBus is wired here). */
   committed: Set<(events: RecordedEvent[]) => void>;
@@ -76,10 +79,11 @@ export const startRuntime = async (
     onError: (name, err) => log.error({ err, subscription: name }, 'projection failed; retrying'),
   });
   const committed = new Set<(events: RecordedEvent[]) => void>();
-  const commands = new CommandRunner(store, (events) => {
+  const publish = (events: RecordedEvent[]) => {
     subscriptions.nudge();
     for (const listener of committed) listener(events);
-  });
+  };
+  const commands = new CommandRunner(store, publish);
 
   const runtime: Runtime = {
     config,
@@ -92,6 +96,8 @@ export const startRuntime = async (
     commands,
     subscriptions,
     apiKeys: new ApiKeys(pool),
+    integrations: new Integrations(pool),
+    ingestion: new AlertIngestion(pool, store, publish),
     metrics,
     committed,
     beginShutdown() {

@@ -45,3 +45,25 @@ export const validationProblem = (errors: Array<{ field: string; message: string
     errors.map((e) => `${e.field}: ${e.message}`).join('; '),
     { errors },
   );
+
+/**
+ * An error answered in a wire format other than problem+json, for endpoints
+ * that speak another product's protocol (PagerDuty's Events API answers its own
+ * JSON shape, and its clients expect it).
+ */
+export class WireFormatError extends ProblemError {
+  constructor(
+    status: number,
+    readonly body: object,
+    detail: string,
+  ) {
+    super(status, `http-${status}`, 'Bad request', detail);
+    this.name = 'WireFormatError';
+  }
+}
+
+/** Renders a problem in an endpoint's own wire format, for the paths it claims. */
+export interface ProblemRenderer {
+  pathPrefix: string;
+  render(problem: ProblemDetails): object;
+}

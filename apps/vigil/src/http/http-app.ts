@@ -2,6 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ProblemFilter, StrictValidationPipe } from '#vigil/common';
+import { pagerDutyError, RECEIVER_BODY_LIMIT_BYTES } from '#vigil/alerts';
 import { incidentProblem } from '#vigil/incidents';
 import { AppModule } from '../app.module.js';
 import { NestPinoLogger } from '../observability/logger.js';
@@ -20,12 +21,20 @@ export const createHttpApp = async (runtime: Runtime): Promise<NestFastifyApplic
     logger: new NestPinoLogger(runtime.log),
     abortOnError: false,
   });
-  app.useGlobalFilters(new ProblemFilter(runtime.log, [incidentProblem]));
+  app.useGlobalFilters(
+    new ProblemFilter(runtime.log, [incidentProblem], [{ pathPrefix: '/v2/', render: pagerDutyError }]),
+  );
   app.useGlobalPipes(new StrictValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
   // The API speaks JSON; anything else is answered 415 rather than guessed at.
   fastify.removeContentTypeParser(['text/plain']);
+  // Alert receivers take at most 512 KiB, as PagerDuty does.
+  fastify.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/v2/') || /^\/v1\/integrations\/:key\//.test(route.url)) {
+      route.bodyLimit = RECEIVER_BODY_LIMIT_BYTES;
+    }
+  });
   fastify.addHook('onResponse', async (request, reply) => {
     runtime.metrics.httpDuration.observe(
       {

@@ -1,7 +1,13 @@
 import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { PROBLEM_BASE, ProblemError, type ProblemDetails } from '../problem.js';
+import {
+  PROBLEM_BASE,
+  ProblemError,
+  WireFormatError,
+  type ProblemDetails,
+  type ProblemRenderer,
+} from '../problem.js';
 
 /** Turns a library's own error into a problem, or passes. */
 export type ErrorMapper = (error: unknown) => ProblemError | undefined;
@@ -75,6 +81,7 @@ export class ProblemFilter implements ExceptionFilter {
   constructor(
     private readonly log: Logger,
     mappers: ErrorMapper[] = [],
+    private readonly renderers: ProblemRenderer[] = [],
   ) {
     this.mappers = [
       (e) => (e instanceof ProblemError ? e : undefined),
@@ -84,12 +91,13 @@ export class ProblemFilter implements ExceptionFilter {
     ];
   }
 
-  toProblem(error: unknown, instance?: string): ProblemDetails {
+  toProblem(error: unknown, instance?: string, route?: string): ProblemDetails {
     for (const map of this.mappers) {
       const problem = map(error);
       if (problem) return problem.toProblem(instance);
     }
-    this.log.error({ err: error, instance }, 'unhandled error');
+    // The route pattern, never the path: a path can hold an integration key.
+    this.log.error({ err: error, route }, 'unhandled error');
     return {
       type: `${PROBLEM_BASE}internal`,
       title: 'Internal server error',
@@ -103,8 +111,21 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const problem = this.toProblem(error, request?.url?.split('?')[0]);
+    const path = request?.url?.split('?')[0] ?? '';
+    const problem = this.toProblem(error, path, request?.routeOptions?.url);
     if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="vigil"');
+    if (error instanceof WireFormatError) {
+      void reply.status(error.status).header('Content-Type', 'application/json').send(error.body);
+      return;
+    }
+    const renderer = this.renderers.find((r) => path.startsWith(r.pathPrefix));
+    if (renderer) {
+      void reply
+        .status(problem.status)
+        .header('Content-Type', 'application/json')
+        .send(renderer.render(problem));
+      return;
+    }
     void reply.status(problem.status).header('Content-Type', 'application/problem+json').send(problem);
   }
 }

@@ -77,6 +77,21 @@ export type PostStatusUpdate = {
   metadata: CommandMetadata;
 };
 
+/** An alert joins the incident (the alert pipeline opens or finds the incident first). */
+export type AttachAlert = {
+  type: 'AttachAlert';
+  data: {
+    incidentId: string;
+    integrationId: string;
+    alertKey: string;
+    source: string;
+    summary: string;
+    severity: Severity;
+    startsAt: string;
+  };
+  metadata: CommandMetadata;
+};
+
 export type CorrectMilestone = {
   type: 'CorrectMilestone';
   /** `to` is an ISO-8601 timestamp with a time zone (`Z` or `±hh:mm`). */
@@ -96,6 +111,7 @@ export type IncidentCommand =
   | ReopenIncident
   | AddIncidentNote
   | PostStatusUpdate
+  | AttachAlert
   | CorrectMilestone;
 
 export type IncidentCommandType = IncidentCommand['type'];

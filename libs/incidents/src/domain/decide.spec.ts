@@ -673,3 +673,32 @@ describe('incidentErrorStatus', () => {
       assert.equal(incidentErrorStatus(code as IncidentErrorCode), status));
   }
 });
+
+describe('AttachAlert', () => {
+  const data = {
+    incidentId: ID,
+    integrationId: 'int-1',
+    alertKey: 'db/disk',
+    source: 'pagerduty',
+    summary: 'Disk 99%',
+    severity: 'SEV2' as const,
+    startsAt: t('09:55'),
+  };
+  it('attaches an alert to an open incident', () => {
+    run({
+      name: 'attach',
+      given: history.triggered,
+      when: command({ type: 'AttachAlert', data }),
+      then: [{ type: 'AlertAttached', data: { ...data, attachedAt: NOW } }],
+    });
+  });
+  it('refuses a resolved incident and a missing one', () => {
+    run({
+      name: 'resolved',
+      given: history.resolved,
+      when: command({ type: 'AttachAlert', data }),
+      then: 'IncidentNotOpen',
+    });
+    run({ name: 'none', given: [], when: command({ type: 'AttachAlert', data }), then: 'IncidentNotFound' });
+  });
+});

@@ -2,6 +2,7 @@ import type {
   AcknowledgeIncident,
   AddIncidentNote,
   AssignIncidentRole,
+  AttachAlert,
   ChangeIncidentSeverity,
   CommandMetadata,
   CorrectMilestone,
@@ -44,6 +45,8 @@ export const decide = (command: IncidentCommand, state: Incident): IncidentEvent
       return addNote(command, state);
     case 'PostStatusUpdate':
       return postStatusUpdate(command, state);
+    case 'AttachAlert':
+      return attachAlert(command, state);
     case 'CorrectMilestone':
       return correctMilestone(command, state);
     default:
@@ -201,6 +204,27 @@ export const addNote = (cmd: AddIncidentNote, state: Incident): IncidentEvent[] 
   const { now, actor } = cmd.metadata;
   existing(state, incidentId);
   return [{ type: 'IncidentNoteAdded', data: { incidentId, text, author: actor.id, addedAt: now } }];
+};
+
+/** An alert joins an incident that is still open; a resolved one takes no new alerts. */
+export const attachAlert = (cmd: AttachAlert, state: Incident): IncidentEvent[] => {
+  const { incidentId, integrationId, alertKey, source, summary, severity, startsAt } = cmd.data;
+  notResolved(existing(state, incidentId), 'attaching an alert');
+  return [
+    {
+      type: 'AlertAttached',
+      data: {
+        incidentId,
+        integrationId,
+        alertKey,
+        source,
+        summary,
+        severity,
+        startsAt,
+        attachedAt: cmd.metadata.now,
+      },
+    },
+  ];
 };
 
 /** Allowed in every opened state: the final "all clear" update is often posted after resolution. */

@@ -68,6 +68,21 @@ export type IncidentStatusUpdatePosted = {
   data: { incidentId: string; message: string; postedBy: string; postedAt: string };
 };
 
+/** An alert joined the incident; its repeats and resolution are facts of the alert group's stream. */
+export type AlertAttached = {
+  type: 'AlertAttached';
+  data: {
+    incidentId: string;
+    integrationId: string;
+    alertKey: string;
+    source: string;
+    summary: string;
+    severity: Severity;
+    startsAt: string;
+    attachedAt: string;
+  };
+};
+
 /** Nothing stored is edited: a correction is a new fact that changes the milestone's effective value. */
 export type MilestoneCorrected = {
   type: 'MilestoneCorrected';
@@ -93,6 +108,7 @@ export type IncidentEvent =
   | IncidentReopened
   | IncidentNoteAdded
   | IncidentStatusUpdatePosted
+  | AlertAttached
   | MilestoneCorrected;
 
 export type IncidentEventType = IncidentEvent['type'];
@@ -111,6 +127,7 @@ const eventTypes: { [T in IncidentEventType]: T } = {
   IncidentReopened: 'IncidentReopened',
   IncidentNoteAdded: 'IncidentNoteAdded',
   IncidentStatusUpdatePosted: 'IncidentStatusUpdatePosted',
+  AlertAttached: 'AlertAttached',
   MilestoneCorrected: 'MilestoneCorrected',
 };
 

@@ -47,6 +47,19 @@ const oneOfEach: IncidentEvent[] = [
     type: 'IncidentStatusUpdatePosted',
     data: { incidentId: ID, message: 'm', postedBy: 'bob', postedAt: t('11:02') },
   },
+  {
+    type: 'AlertAttached',
+    data: {
+      incidentId: ID,
+      integrationId: 'int-1',
+      alertKey: 'db/disk',
+      source: 'pagerduty',
+      summary: 'Disk\nat 99%',
+      severity: 'SEV2',
+      startsAt: t('09:55'),
+      attachedAt: t('11:03'),
+    },
+  },
   corrected('impactStarted', t('10:00'), t('09:40')),
 ];
 
@@ -335,6 +348,6 @@ describe('evolve', () => {
 describe('INCIDENT_EVENT_TYPES', () => {
   it('lists every event type once', () => {
     assert.deepEqual([...INCIDENT_EVENT_TYPES].sort(), [...new Set(oneOfEach.map((e) => e.type))].sort());
-    assert.equal(new Set(INCIDENT_EVENT_TYPES).size, 12);
+    assert.equal(new Set(INCIDENT_EVENT_TYPES).size, 13);
   });
 });

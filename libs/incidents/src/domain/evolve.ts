@@ -61,6 +61,8 @@ export const evolve = (state: Incident, event: IncidentEvent): Incident => {
       };
     case 'IncidentNoteAdded':
       return { ...state, notes: state.notes + 1, updatedAt: event.data.addedAt };
+    case 'AlertAttached':
+      return { ...state, updatedAt: event.data.attachedAt };
     case 'IncidentStatusUpdatePosted': {
       const { message, postedAt } = event.data;
       return { ...state, lastStatusUpdate: { message, postedAt }, updatedAt: postedAt };

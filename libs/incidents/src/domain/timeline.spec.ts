@@ -59,6 +59,22 @@ const table: [IncidentEvent, string][] = [
   [reopened(t('11:00'), 'carol'), 'Reopened by carol'],
   [
     {
+      type: 'AlertAttached',
+      data: {
+        incidentId: ID,
+        integrationId: 'int-1',
+        alertKey: 'db/disk',
+        source: 'pagerduty',
+        summary: 'Disk\nat 99%',
+        severity: 'SEV2',
+        startsAt: t('09:55'),
+        attachedAt: t('11:03'),
+      },
+    },
+    'Alert from pagerduty attached (SEV2): Disk at 99%',
+  ],
+  [
+    {
       type: 'IncidentNoteAdded',
       data: { incidentId: ID, text: 'Paged the DBA.\n\nShe is on it.', author: 'bob', addedAt: t('10:21') },
     },

@@ -31,6 +31,10 @@ export const describeEvent = (event: IncidentEvent, nameOf: (id: string) => stri
       return withDetail(`Resolved by ${nameOf(event.data.resolvedBy)}`, event.data.summary);
     case 'IncidentReopened':
       return withDetail(`Reopened by ${nameOf(event.data.reopenedBy)}`, event.data.reason);
+    case 'AlertAttached': {
+      const { source, severity, summary } = event.data;
+      return `Alert from ${source} attached (${severity}): ${oneLine(summary)}`;
+    }
     case 'IncidentNoteAdded':
       return withDetail(`Note added by ${nameOf(event.data.author)}`, event.data.text);
     case 'IncidentStatusUpdatePosted':

@@ -51,5 +51,6 @@ export const INCIDENT_SCHEMA_VERSIONS: Readonly<Record<string, number>> = Object
   IncidentReopened: 1,
   IncidentNoteAdded: 1,
   IncidentStatusUpdatePosted: 1,
+  AlertAttached: 1,
   MilestoneCorrected: 1,
 } satisfies Record<IncidentEventType, number>);

@@ -1,0 +1,206 @@
+import type { Severity } from '#vigil/incidents';
+import type { NormalisedAlert } from './normalised-alert.js';
+
+/**
+ * An alert group: the alerts of one integration that fold into one incident
+ * (Alertmanager's group, or one PagerDuty dedup key). Its stream records every
+ * alert fact; the incident's stream records only what people need to see there.
+ */
+export type AlertGroupEvent =
+  | {
+      type: 'AlertTriggered';
+      data: {
+        integrationId: string;
+        groupKey: string;
+        alertKey: string;
+        fact: string;
+        source: string;
+        summary: string;
+        severity: Severity;
+        labels: Record<string, string>;
+        startsAt: string;
+        receivedAt: string;
+        incidentId: string;
+        /** True when this alert opened the incident. */
+        openedIncident: boolean;
+      };
+    }
+  | {
+      type: 'AlertRepeated';
+      data: { alertKey: string; fact: string; receivedAt: string; incidentId: string };
+    }
+  | { type: 'AlertAcknowledged'; data: { alertKey: string; receivedAt: string } }
+  | {
+      type: 'AlertResolved';
+      data: { alertKey: string; fact: string; receivedAt: string; incidentId: string | null };
+    };
+
+export interface FiringAlert {
+  lastFact: string;
+  incidentId: string;
+  repeats: number;
+}
+
+export interface AlertGroup {
+  /** The incident the group's alerts last went to. */
+  incidentId: string | null;
+  firing: Record<string, FiringAlert>;
+}
+
+export const emptyAlertGroup: AlertGroup = { incidentId: null, firing: {} };
+
+export const evolveAlertGroup = (state: AlertGroup, event: AlertGroupEvent): AlertGroup => {
+  switch (event.type) {
+    case 'AlertTriggered': {
+      const { alertKey, fact, incidentId } = event.data;
+      return {
+        incidentId,
+        firing: { ...state.firing, [alertKey]: { lastFact: fact, incidentId, repeats: 0 } },
+      };
+    }
+    case 'AlertRepeated': {
+      const current = state.firing[event.data.alertKey];
+      if (!current) return state;
+      return {
+        ...state,
+        firing: {
+          ...state.firing,
+          [event.data.alertKey]: { ...current, lastFact: event.data.fact, repeats: current.repeats + 1 },
+        },
+      };
+    }
+    case 'AlertAcknowledged':
+      return state;
+    case 'AlertResolved': {
+      const firing = { ...state.firing };
+      delete firing[event.data.alertKey];
+      return { ...state, firing };
+    }
+  }
+};
+
+/** What the group's incident looks like right now, as far as the decision needs to know. */
+export type IncidentSituation = { incidentId: string; open: boolean } | null;
+
+export interface ReceiveAlert {
+  alert: NormalisedAlert;
+  integrationId: string;
+  receivedAt: string;
+  /** The id to use if this alert must open a new incident. */
+  newIncidentId: string;
+  autoResolve: boolean;
+}
+
+/** What the incident must go through as a consequence, decided here, carried out by the incident's own decider. */
+export type IncidentConsequence =
+  | { type: 'open'; incidentId: string; alert: NormalisedAlert }
+  | { type: 'attach'; incidentId: string; alert: NormalisedAlert }
+  | { type: 'resolve'; incidentId: string; summary: string };
+
+export interface AlertDecision {
+  events: AlertGroupEvent[];
+  incident: IncidentConsequence[];
+}
+
+const NOTHING: AlertDecision = { events: [], incident: [] };
+
+/**
+ * One alert delivery against the group. A resend of a known fact changes
+ * nothing; a new trigger of a firing alert is a repeat; a new alert joins the
+ * open incident or opens one; the last firing alert's resolution can resolve it.
+ * Acknowledge and resolve for an alert that is not firing are accepted and dropped.
+ */
+export const decideAlert = (
+  cmd: ReceiveAlert,
+  group: AlertGroup,
+  incident: IncidentSituation,
+): AlertDecision => {
+  const { alert, receivedAt } = cmd;
+  const firing = group.firing[alert.dedupKey];
+  const incidentOpen = incident !== null && incident.open;
+  switch (alert.action) {
+    case 'trigger': {
+      if (firing && firing.lastFact === alert.fact) return NOTHING;
+      if (firing && incidentOpen && firing.incidentId === incident.incidentId) {
+        return {
+          events: [
+            {
+              type: 'AlertRepeated',
+              data: {
+                alertKey: alert.dedupKey,
+                fact: alert.fact,
+                receivedAt,
+                incidentId: incident.incidentId,
+              },
+            },
+          ],
+          incident: [],
+        };
+      }
+      const opens = !incidentOpen;
+      const incidentId = opens ? cmd.newIncidentId : incident.incidentId;
+      return {
+        events: [
+          {
+            type: 'AlertTriggered',
+            data: {
+              integrationId: cmd.integrationId,
+              groupKey: alert.groupKey,
+              alertKey: alert.dedupKey,
+              fact: alert.fact,
+              source: alert.source,
+              summary: alert.summary,
+              severity: alert.severity,
+              labels: alert.labels,
+              startsAt: alert.startsAt,
+              receivedAt,
+              incidentId,
+              openedIncident: opens,
+            },
+          },
+        ],
+        incident: [
+          ...(opens ? [{ type: 'open' as const, incidentId, alert }] : []),
+          { type: 'attach', incidentId, alert },
+        ],
+      };
+    }
+    case 'acknowledge':
+      if (!firing) return NOTHING;
+      return {
+        events: [{ type: 'AlertAcknowledged', data: { alertKey: alert.dedupKey, receivedAt } }],
+        incident: [],
+      };
+    case 'resolve': {
+      if (!firing) return NOTHING;
+      const stillFiring = Object.keys(group.firing).filter((k) => k !== alert.dedupKey);
+      const resolvesIncident =
+        cmd.autoResolve &&
+        incidentOpen &&
+        stillFiring.length === 0 &&
+        firing.incidentId === incident.incidentId;
+      return {
+        events: [
+          {
+            type: 'AlertResolved',
+            data: {
+              alertKey: alert.dedupKey,
+              fact: alert.fact,
+              receivedAt,
+              incidentId: incidentOpen ? incident.incidentId : null,
+            },
+          },
+        ],
+        incident: resolvesIncident
+          ? [
+              {
+                type: 'resolve',
+                incidentId: incident.incidentId,
+                summary: alert.summary ? `All alerts resolved: ${alert.summary}` : 'All alerts resolved',
+              },
+            ]
+          : [],
+      };
+    }
+  }
+};

@@ -1,0 +1,5 @@
+export * from './domain/index.js';
+export * from './integrations/integrations.js';
+export * from './application/alert-ingestion.js';
+export * from './http/receivers.controller.js';
+export * from './alerts.module.js';
