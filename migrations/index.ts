@@ -2,6 +2,7 @@ import { EventStore1764300000000 } from './1764300000000-event-store.js';
 import { IncidentReadModels1764300000001 } from './1764300000001-incident-read-models.js';
 import { ApiKeys1764300000002 } from './1764300000002-api-keys.js';
 import { Integrations1764300000003 } from './1764300000003-integrations.js';
+import { Silences1764300000004 } from './1764300000004-silences.js';
 
 /** Every migration, oldest first. Never edit one that has landed; add a new one. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   IncidentReadModels1764300000001,
   ApiKeys1764300000002,
   Integrations1764300000003,
+  Silences1764300000004,
 ];

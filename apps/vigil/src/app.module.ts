@@ -9,7 +9,7 @@ import {
   type RecordedEvent,
 } from '#vigil/event-store';
 import { IncidentsModule } from '#vigil/incidents';
-import { AlertIngestion, AlertsModule, Integrations } from '#vigil/alerts';
+import { AlertIngestion, AlertsModule, Integrations, Silences } from '#vigil/alerts';
 import { HealthController } from './http/health.controller.js';
 import type { Runtime } from './runtime.js';
 import { RUNTIME } from './tokens.js';
@@ -35,6 +35,7 @@ class RuntimeModule {
         { provide: Clock, useValue: runtime.clock },
         { provide: Integrations, useValue: runtime.integrations },
         { provide: AlertIngestion, useValue: runtime.ingestion },
+        { provide: Silences, useValue: runtime.silences },
       ],
       exports: [
         RUNTIME,
@@ -46,6 +47,7 @@ class RuntimeModule {
         Clock,
         Integrations,
         AlertIngestion,
+        Silences,
       ],
     };
   }

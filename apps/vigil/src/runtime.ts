@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { AlertIngestion, Integrations } from '#vigil/alerts';
+import { AlertIngestion, Integrations, Silences } from '#vigil/alerts';
 import { ApiKeys, SystemClock, type Clock, type VigilConfig } from '#vigil/common';
 import {
   CommandRunner,
@@ -28,6 +28,7 @@ export interface Runtime {
   subscriptions: SubscriptionRunner;
   apiKeys: ApiKeys;
   integrations: Integrations;
+  silences: Silences;
   ingestion: AlertIngestion;
   metrics: VigilMetrics;
   /** Subscribers to committed events inside this process (the CQRS EventBus is wired here). */
@@ -84,6 +85,7 @@ export const startRuntime = async (
     for (const listener of committed) listener(events);
   };
   const commands = new CommandRunner(store, publish);
+  const silences = new Silences(pool);
 
   const runtime: Runtime = {
     config,
@@ -97,7 +99,8 @@ export const startRuntime = async (
     subscriptions,
     apiKeys: new ApiKeys(pool),
     integrations: new Integrations(pool),
-    ingestion: new AlertIngestion(pool, store, publish),
+    silences,
+    ingestion: new AlertIngestion(pool, store, silences, publish),
     metrics,
     committed,
     beginShutdown() {

@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { IntegrationsController } from './http/integrations.controller.js';
 import { ReceiversController } from './http/receivers.controller.js';
+import { SilencesController } from './http/silences.controller.js';
 
-/** Integrations and alert receivers. Expects Integrations, AlertIngestion and Clock from a global module. */
-@Module({ controllers: [IntegrationsController, ReceiversController] })
+/** Integrations and alert receivers. Expects Integrations, Silences, AlertIngestion and Clock from a global module. */
+@Module({ controllers: [IntegrationsController, ReceiversController, SilencesController] })
 export class AlertsModule {}

@@ -3,3 +3,4 @@ export * from './integrations/integrations.js';
 export * from './application/alert-ingestion.js';
 export * from './http/receivers.controller.js';
 export * from './alerts.module.js';
+export * from './silences/silences.js';

@@ -28,6 +28,8 @@ import {
   type IncidentConsequence,
 } from '../domain/alert-group.js';
 import type { NormalisedAlert } from '../domain/normalised-alert.js';
+import { silencing, type Silence } from '../domain/silences.js';
+import type { Silences } from '../silences/silences.js';
 import type { Integration } from '../integrations/integrations.js';
 
 export const ALERT_GROUP_STREAM_TYPE = 'alert-group';
@@ -68,13 +70,17 @@ export class AlertIngestion {
   constructor(
     private readonly pool: Pool,
     private readonly store: PostgresEventStore,
+    private readonly silences: Pick<Silences, 'notOver'>,
     private readonly onCommitted: (events: RecordedEvent[]) => void = () => undefined,
   ) {}
 
   async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcome = await withTransaction(this.pool, (tx) => this.once(tx, delivery));
+        // Read before the transaction: a transaction that waits for a second connection can
+        // starve a full pool.
+        const silences = await this.silences.notOver(delivery.now);
+        const outcome = await withTransaction(this.pool, (tx) => this.once(tx, delivery, silences));
         if (outcome.events.length > 0) this.onCommitted(outcome.events);
         return outcome;
       } catch (error) {
@@ -123,7 +129,11 @@ export class AlertIngestion {
     });
   }
 
-  private async once(tx: PoolClient, delivery: Delivery): Promise<DeliveryOutcome> {
+  private async once(
+    tx: PoolClient,
+    delivery: Delivery,
+    silences: readonly Silence[],
+  ): Promise<DeliveryOutcome> {
     const { integration, now } = delivery;
     // Two statements: after waiting out a concurrent copy of this payload, only a new
     // statement's snapshot sees the receipt it committed.
@@ -198,6 +208,18 @@ export class AlertIngestion {
             receivedAt: now,
             newIncidentId: uuidv7(),
             autoResolve: integration.autoResolve,
+            // Silences match the alert's labels plus the service, source and severity Vigil gave it.
+            silenceId:
+              silencing(
+                silences,
+                {
+                  ...alert.labels,
+                  service: integration.service,
+                  source: alert.source,
+                  severity: alert.severity,
+                },
+                now,
+              )?.id ?? null,
           },
           group,
           situation,

@@ -30,6 +30,7 @@ const receive = (a: NormalisedAlert, autoResolve = true): ReceiveAlert => ({
   receivedAt: '2026-01-01T10:01:00.000Z',
   newIncidentId: 'inc-new',
   autoResolve,
+  silenceId: null,
 });
 
 /** The group after the given alerts were received, each against an open incident once there is one. */
@@ -134,5 +135,39 @@ describe('decideAlert', () => {
         incident: [],
       });
     }
+  });
+});
+
+describe('decideAlert under a silence', () => {
+  const silenced = (a: NormalisedAlert): ReceiveAlert => ({ ...receive(a), silenceId: 'sil-1' });
+
+  it('records a new alert as suppressed, opening nothing', () => {
+    const d = decideAlert(silenced(alert()), emptyAlertGroup, null);
+    assert.deepEqual(
+      d.events.map((e) => e.type),
+      ['AlertSuppressed'],
+    );
+    assert.deepEqual(d.incident, []);
+    const group = d.events.reduce(evolveAlertGroup, emptyAlertGroup);
+    assert.deepEqual(
+      decideAlert(silenced(alert()), group, null),
+      { events: [], incident: [] },
+      'a resend adds nothing',
+    );
+    const resolved = decideAlert(silenced(alert({ action: 'resolve', fact: 'r' })), group, null);
+    assert.deepEqual(
+      resolved.events.map((e) => e.type),
+      ['AlertResolved'],
+    );
+    assert.deepEqual(resolved.incident, []);
+  });
+
+  it('lets an alert that already fires carry on (repeats still count)', () => {
+    const group = given(alert());
+    const d = decideAlert(silenced(alert({ fact: 'fact-2' })), group, { incidentId: 'inc-new', open: true });
+    assert.deepEqual(
+      d.events.map((e) => e.type),
+      ['AlertRepeated'],
+    );
   });
 });

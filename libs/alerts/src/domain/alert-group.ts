@@ -31,6 +31,20 @@ export type AlertGroupEvent =
     }
   | { type: 'AlertAcknowledged'; data: { alertKey: string; receivedAt: string } }
   | {
+      type: 'AlertSuppressed';
+      data: {
+        alertKey: string;
+        fact: string;
+        silenceId: string;
+        source: string;
+        summary: string;
+        severity: Severity;
+        labels: Record<string, string>;
+        startsAt: string;
+        receivedAt: string;
+      };
+    }
+  | {
       type: 'AlertResolved';
       data: { alertKey: string; fact: string; receivedAt: string; incidentId: string | null };
     };
@@ -45,15 +59,18 @@ export interface AlertGroup {
   /** The incident the group's alerts last went to. */
   incidentId: string | null;
   firing: Record<string, FiringAlert>;
+  /** The last fact of each alert a silence held back. */
+  suppressed: Record<string, string>;
 }
 
-export const emptyAlertGroup: AlertGroup = { incidentId: null, firing: {} };
+export const emptyAlertGroup: AlertGroup = { incidentId: null, firing: {}, suppressed: {} };
 
 export const evolveAlertGroup = (state: AlertGroup, event: AlertGroupEvent): AlertGroup => {
   switch (event.type) {
     case 'AlertTriggered': {
       const { alertKey, fact, incidentId } = event.data;
       return {
+        ...state,
         incidentId,
         firing: { ...state.firing, [alertKey]: { lastFact: fact, incidentId, repeats: 0 } },
       };
@@ -71,10 +88,14 @@ export const evolveAlertGroup = (state: AlertGroup, event: AlertGroupEvent): Ale
     }
     case 'AlertAcknowledged':
       return state;
+    case 'AlertSuppressed':
+      return { ...state, suppressed: { ...state.suppressed, [event.data.alertKey]: event.data.fact } };
     case 'AlertResolved': {
       const firing = { ...state.firing };
       delete firing[event.data.alertKey];
-      return { ...state, firing };
+      const suppressed = { ...state.suppressed };
+      delete suppressed[event.data.alertKey];
+      return { ...state, firing, suppressed };
     }
   }
 };
@@ -89,6 +110,8 @@ export interface ReceiveAlert {
   /** The id to use if this alert must open a new incident. */
   newIncidentId: string;
   autoResolve: boolean;
+  /** The active silence that matches the alert's labels, if any. */
+  silenceId: string | null;
 }
 
 /** What the incident must go through as a consequence, decided here, carried out by the incident's own decider. */
@@ -121,6 +144,29 @@ export const decideAlert = (
   switch (alert.action) {
     case 'trigger': {
       if (firing && firing.lastFact === alert.fact) return NOTHING;
+      // A silence holds back alerts that would open or join an incident; one already there carries on.
+      if (!firing && cmd.silenceId !== null) {
+        if (group.suppressed[alert.dedupKey] === alert.fact) return NOTHING;
+        return {
+          events: [
+            {
+              type: 'AlertSuppressed',
+              data: {
+                alertKey: alert.dedupKey,
+                fact: alert.fact,
+                silenceId: cmd.silenceId,
+                source: alert.source,
+                summary: alert.summary,
+                severity: alert.severity,
+                labels: alert.labels,
+                startsAt: alert.startsAt,
+                receivedAt,
+              },
+            },
+          ],
+          incident: [],
+        };
+      }
       if (firing && incidentOpen && firing.incidentId === incident.incidentId) {
         return {
           events: [
@@ -172,6 +218,17 @@ export const decideAlert = (
         incident: [],
       };
     case 'resolve': {
+      if (!firing && group.suppressed[alert.dedupKey] !== undefined) {
+        return {
+          events: [
+            {
+              type: 'AlertResolved',
+              data: { alertKey: alert.dedupKey, fact: alert.fact, receivedAt, incidentId: null },
+            },
+          ],
+          incident: [],
+        };
+      }
       if (!firing) return NOTHING;
       const stillFiring = Object.keys(group.firing).filter((k) => k !== alert.dedupKey);
       const resolvesIncident =

@@ -1,7 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 
-export const SCOPES = ['incidents:read', 'incidents:write', 'admin'] as const;
+export const SCOPES = [
+  'incidents:read',
+  'incidents:write',
+  'silences:read',
+  'silences:write',
+  'admin',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface ApiKeyRecord {

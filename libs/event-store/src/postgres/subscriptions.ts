@@ -69,7 +69,13 @@ export class SubscriptionRunner {
    */
   private async processGroupBatch(
     projections: readonly Projection[],
-    options: { wait?: boolean; readAhead?: { next?: ReadAhead } },
+    options: {
+      wait?: boolean;
+      /** A batch read ahead, already in hand (awaited before the transaction, which then never waits on the pool). */
+      prefetched?: { from: LogPosition; events: RecordedEvent[] };
+      /** Called with the end of a full batch, to start reading the next one. */
+      readNext?: (after: LogPosition) => void;
+    },
   ): Promise<number> {
     return withTransaction(this.pool, async (tx) => {
       const held: Array<{ projection: Projection; from: LogPosition }> = [];
@@ -94,15 +100,14 @@ export class SubscriptionRunner {
       let applied = 0;
       for (const group of groups.values()) {
         const from = group[0]!.from;
-        const ahead = options.readAhead?.next;
+        const ahead = options.prefetched;
         const events =
           ahead && samePosition(ahead.from, from)
-            ? await ahead.events
+            ? ahead.events
             : await this.store.readAll(from, this.batchSize, tx);
         if (events.length === 0) continue;
         const last = events.at(-1)!.position;
-        if (options.readAhead)
-          options.readAhead.next = events.length === this.batchSize ? this.readAhead(last) : undefined;
+        if (events.length === this.batchSize) options.readNext?.(last);
         for (const { projection } of group) {
           await projection.apply(tx, events);
           await tx.query({
@@ -147,9 +152,15 @@ export class SubscriptionRunner {
 
   private async catchUpGroup(projections: readonly Projection[]): Promise<number> {
     let total = 0;
-    const readAhead: { next?: ReadAhead } = {};
+    let next: ReadAhead | undefined;
     for (;;) {
-      const applied = await this.processGroupBatch(projections, { wait: true, readAhead });
+      const prefetched = next ? { from: next.from, events: await next.events } : undefined;
+      next = undefined;
+      const applied = await this.processGroupBatch(projections, {
+        wait: true,
+        prefetched,
+        readNext: (after) => (next = this.readAhead(after)),
+      });
       if (applied === 0) return total;
       total += applied;
     }

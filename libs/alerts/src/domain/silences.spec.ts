@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { matcherProblem, matchesAll, silencing, type Matcher, type Silence } from './silences.js';
+
+const labels = { alertname: 'DiskFull', instance: 'db-1', service: 'payments', env: 'prod' };
+
+describe('matchers', () => {
+  const table: Array<[Matcher, boolean]> = [
+    [{ name: 'alertname', op: '=', value: 'DiskFull' }, true],
+    [{ name: 'alertname', op: '=', value: 'Disk' }, false],
+    [{ name: 'env', op: '!=', value: 'staging' }, true],
+    [{ name: 'env', op: '!=', value: 'prod' }, false],
+    [{ name: 'instance', op: '=~', value: 'db-[0-9]+' }, true],
+    [{ name: 'instance', op: '=~', value: 'db' }, false],
+    [{ name: 'instance', op: '!~', value: 'web-.*' }, true],
+    [{ name: 'instance', op: '!~', value: 'db-.*' }, false],
+    [{ name: 'team', op: '=', value: '' }, true],
+    [{ name: 'team', op: '=~', value: '.+' }, false],
+  ];
+  for (const [matcher, expected] of table) {
+    it(`${matcher.name}${matcher.op}"${matcher.value}" → ${expected}`, () => {
+      assert.equal(matchesAll([matcher], labels), expected);
+    });
+  }
+
+  it('requires every matcher to match', () => {
+    assert.equal(
+      matchesAll(
+        [
+          { name: 'service', op: '=', value: 'payments' },
+          { name: 'env', op: '=', value: 'staging' },
+        ],
+        labels,
+      ),
+      false,
+    );
+  });
+
+  it('names what is wrong with a matcher', () => {
+    assert.match(matcherProblem({ name: '1bad', op: '=', value: 'x' })!, /not a valid label name/);
+    assert.match(matcherProblem({ name: 'a', op: '=~', value: '(' })!, /does not compile/);
+    assert.match(matcherProblem({ name: 'a', op: '=~', value: 'x'.repeat(300) })!, /longer than/);
+    assert.equal(matcherProblem({ name: 'a', op: '=~', value: 'db-.*' }), null);
+  });
+});
+
+describe('silencing', () => {
+  const silence = (startsAt: string, endsAt: string): Silence => ({
+    id: 's1',
+    matchers: [{ name: 'service', op: '=', value: 'payments' }],
+    startsAt,
+    endsAt,
+    comment: 'maintenance',
+    createdBy: 'alice',
+  });
+  it('applies only between its start (inclusive) and end (exclusive)', () => {
+    const s = silence('2026-01-01T10:00:00.000Z', '2026-01-01T11:00:00.000Z');
+    assert.equal(silencing([s], labels, '2026-01-01T09:59:59.999Z'), null);
+    assert.equal(silencing([s], labels, '2026-01-01T10:00:00.000Z')?.id, 's1');
+    assert.equal(silencing([s], labels, '2026-01-01T11:00:00.000Z'), null);
+  });
+});

@@ -1,0 +1,74 @@
+/** Alertmanager's matcher operators: equal, not equal, regex match, regex non-match. */
+export const MATCHER_OPS = ['=', '!=', '=~', '!~'] as const;
+export type MatcherOp = (typeof MATCHER_OPS)[number];
+
+export interface Matcher {
+  name: string;
+  op: MatcherOp;
+  value: string;
+}
+
+export interface Silence {
+  id: string;
+  matchers: Matcher[];
+  startsAt: string;
+  endsAt: string;
+  comment: string;
+  createdBy: string;
+}
+
+const MAX_PATTERN = 256;
+
+/** Regex matchers match the whole value, as Alertmanager's do. */
+const pattern = (value: string) => new RegExp(`^(?:${value})$`, 'u');
+
+/** What is wrong with a matcher, or null. */
+export const matcherProblem = (m: Matcher): string | null => {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(m.name)) return `label name "${m.name}" is not a valid label name`;
+  if (m.op === '=~' || m.op === '!~') {
+    if (m.value.length > MAX_PATTERN) return `pattern is longer than ${MAX_PATTERN} characters`;
+    try {
+      pattern(m.value);
+    } catch (error) {
+      return `pattern does not compile: ${(error as Error).message}`;
+    }
+  }
+  return null;
+};
+
+const compiled = new Map<string, RegExp>();
+const regex = (value: string) => {
+  let r = compiled.get(value);
+  if (!r) {
+    r = pattern(value);
+    if (compiled.size > 1000) compiled.clear();
+    compiled.set(value, r);
+  }
+  return r;
+};
+
+/** A missing label counts as the empty string, as in Alertmanager. */
+export const matchesAll = (matchers: readonly Matcher[], labels: Readonly<Record<string, string>>): boolean =>
+  matchers.every((m) => {
+    const value = labels[m.name] ?? '';
+    switch (m.op) {
+      case '=':
+        return value === m.value;
+      case '!=':
+        return value !== m.value;
+      case '=~':
+        return regex(m.value).test(value);
+      case '!~':
+        return !regex(m.value).test(value);
+    }
+  });
+
+export const isActive = (silence: Silence, now: string): boolean =>
+  Date.parse(silence.startsAt) <= Date.parse(now) && Date.parse(now) < Date.parse(silence.endsAt);
+
+/** The first active silence whose matchers all match, or null. */
+export const silencing = (
+  silences: readonly Silence[],
+  labels: Readonly<Record<string, string>>,
+  now: string,
+) => silences.find((s) => isActive(s, now) && matchesAll(s.matchers, labels)) ?? null;
