@@ -3,6 +3,7 @@ import { IncidentReadModels1764300000001 } from './1764300000001-incident-read-m
 import { ApiKeys1764300000002 } from './1764300000002-api-keys.js';
 import { Integrations1764300000003 } from './1764300000003-integrations.js';
 import { Silences1764300000004 } from './1764300000004-silences.js';
+import { AlertFatigue1764300000005 } from './1764300000005-alert-fatigue.js';
 
 /** Every migration, oldest first. Never edit one that has landed; add a new one. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   ApiKeys1764300000002,
   Integrations1764300000003,
   Silences1764300000004,
+  AlertFatigue1764300000005,
 ];

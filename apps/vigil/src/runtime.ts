@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { AlertIngestion, Integrations, Silences } from '#vigil/alerts';
+import { AlertFatigueProjection, AlertIngestion, Integrations, Silences } from '#vigil/alerts';
 import { ApiKeys, SystemClock, type Clock, type VigilConfig } from '#vigil/common';
 import {
   CommandRunner,
@@ -50,7 +50,11 @@ export const openDatabase = async (config: VigilConfig, log: Logger): Promise<Da
   });
 };
 
-export const createProjections = () => [new IncidentListProjection(), new IncidentTimelineProjection()];
+export const createProjections = () => [
+  new IncidentListProjection(),
+  new IncidentTimelineProjection(),
+  new AlertFatigueProjection(),
+];
 
 export const startRuntime = async (
   config: VigilConfig,

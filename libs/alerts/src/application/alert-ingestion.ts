@@ -205,6 +205,7 @@ export class AlertIngestion {
           {
             alert,
             integrationId: integration.id,
+            service: integration.service,
             receivedAt: now,
             newIncidentId: uuidv7(),
             autoResolve: integration.autoResolve,

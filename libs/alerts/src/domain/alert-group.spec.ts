@@ -27,6 +27,7 @@ const alert = (overrides: Partial<NormalisedAlert> = {}): NormalisedAlert => ({
 const receive = (a: NormalisedAlert, autoResolve = true): ReceiveAlert => ({
   alert: a,
   integrationId: 'int-1',
+  service: 'payments',
   receivedAt: '2026-01-01T10:01:00.000Z',
   newIncidentId: 'inc-new',
   autoResolve,

@@ -11,6 +11,7 @@ export type AlertGroupEvent =
       type: 'AlertTriggered';
       data: {
         integrationId: string;
+        service: string;
         groupKey: string;
         alertKey: string;
         fact: string;
@@ -33,6 +34,7 @@ export type AlertGroupEvent =
   | {
       type: 'AlertSuppressed';
       data: {
+        service: string;
         alertKey: string;
         fact: string;
         silenceId: string;
@@ -106,6 +108,8 @@ export type IncidentSituation = { incidentId: string; open: boolean } | null;
 export interface ReceiveAlert {
   alert: NormalisedAlert;
   integrationId: string;
+  /** The integration's service, snapshotted into the alert's facts. */
+  service: string;
   receivedAt: string;
   /** The id to use if this alert must open a new incident. */
   newIncidentId: string;
@@ -152,6 +156,7 @@ export const decideAlert = (
             {
               type: 'AlertSuppressed',
               data: {
+                service: cmd.service,
                 alertKey: alert.dedupKey,
                 fact: alert.fact,
                 silenceId: cmd.silenceId,
@@ -191,6 +196,7 @@ export const decideAlert = (
             type: 'AlertTriggered',
             data: {
               integrationId: cmd.integrationId,
+              service: cmd.service,
               groupKey: alert.groupKey,
               alertKey: alert.dedupKey,
               fact: alert.fact,

@@ -1,0 +1,142 @@
+import type { PoolClient } from 'pg';
+import type { Projection, RecordedEvent } from '#vigil/event-store';
+import type { AlertGroupEvent } from '../domain/alert-group.js';
+import { ALERT_GROUP_STREAM_TYPE } from '../application/alert-ingestion.js';
+
+/** The rule an alert stands for: its alert name, else its class, else its summary. */
+export const ruleOf = (labels: Record<string, string>, summary: string): string =>
+  (labels.alertname || labels.class || summary || '(unnamed)').slice(0, 200);
+
+/** People act on incidents; alerts and the system do not. */
+const HUMAN_ACTORS = new Set(['user', 'api-key', 'slack']);
+
+type Fact = { event_id: string; kind: string; occurred_at: string; service: string; rule: string };
+
+/**
+ * Counts what alerts did (received, deduplicated, suppressed, opened an
+ * incident) per service and rule, and whether anyone acted on the incidents
+ * they opened. Rows are keyed by event, so applying events twice is harmless.
+ */
+export class AlertFatigueProjection implements Projection {
+  readonly name = 'alert-fatigue@1';
+
+  async apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+    const facts: Fact[] = [];
+    const keys = new Map<
+      string,
+      { group_stream_id: string; alert_key: string; service: string; rule: string }
+    >();
+    const opened: Array<{ incident_id: string; service: string; rule: string; opened_at: string }> = [];
+    const acted = new Set<string>();
+    const repeats: Array<{ event: RecordedEvent; alertKey: string }> = [];
+
+    for (const e of events) {
+      if (e.streamType === ALERT_GROUP_STREAM_TYPE) {
+        const event = { type: e.type, data: e.data } as AlertGroupEvent;
+        const fact = (kind: string, service: string, rule: string) =>
+          facts.push({ event_id: e.eventId, kind, occurred_at: e.occurredAt, service, rule });
+        switch (event.type) {
+          case 'AlertTriggered': {
+            const { service, labels, summary, alertKey, incidentId, openedIncident } = event.data;
+            const rule = ruleOf(labels, summary);
+            keys.set(`${e.streamId}\n${alertKey}`, {
+              group_stream_id: e.streamId,
+              alert_key: alertKey,
+              service,
+              rule,
+            });
+            fact('received', service, rule);
+            if (openedIncident) {
+              fact('opened', service, rule);
+              opened.push({ incident_id: incidentId, service, rule, opened_at: e.occurredAt });
+            }
+            break;
+          }
+          case 'AlertSuppressed': {
+            const { service, labels, summary, alertKey } = event.data;
+            const rule = ruleOf(labels, summary);
+            keys.set(`${e.streamId}\n${alertKey}`, {
+              group_stream_id: e.streamId,
+              alert_key: alertKey,
+              service,
+              rule,
+            });
+            fact('received', service, rule);
+            fact('suppressed', service, rule);
+            break;
+          }
+          case 'AlertRepeated':
+            repeats.push({ event: e, alertKey: event.data.alertKey });
+            break;
+          case 'AlertAcknowledged':
+          case 'AlertResolved':
+            break;
+        }
+      } else if (
+        e.streamType === 'incident' &&
+        HUMAN_ACTORS.has(e.metadata.actor?.kind ?? '') &&
+        e.type !== 'IncidentOpened'
+      ) {
+        acted.add(e.streamId.slice('incident-'.length));
+      }
+    }
+
+    if (keys.size > 0) {
+      await tx.query(
+        `INSERT INTO alert_keys SELECT * FROM jsonb_populate_recordset(null::alert_keys, $1::jsonb) ON CONFLICT DO NOTHING`,
+        [JSON.stringify([...keys.values()])],
+      );
+    }
+    if (repeats.length > 0) {
+      // Repeats carry no labels: their service and rule come from the alert's first fact.
+      const { rows } = await tx.query<{
+        group_stream_id: string;
+        alert_key: string;
+        service: string;
+        rule: string;
+      }>(
+        `SELECT k.* FROM alert_keys k
+         JOIN jsonb_to_recordset($1::jsonb) AS r(group_stream_id text, alert_key text) USING (group_stream_id, alert_key)`,
+        [JSON.stringify(repeats.map((r) => ({ group_stream_id: r.event.streamId, alert_key: r.alertKey })))],
+      );
+      const known = new Map(rows.map((r) => [`${r.group_stream_id}\n${r.alert_key}`, r]));
+      for (const { event, alertKey } of repeats) {
+        const key = known.get(`${event.streamId}\n${alertKey}`);
+        if (!key) continue;
+        for (const kind of ['received', 'deduplicated']) {
+          facts.push({
+            event_id: event.eventId,
+            kind,
+            occurred_at: event.occurredAt,
+            service: key.service,
+            rule: key.rule,
+          });
+        }
+      }
+    }
+    if (facts.length > 0) {
+      await tx.query(
+        `INSERT INTO alert_facts SELECT * FROM jsonb_populate_recordset(null::alert_facts, $1::jsonb) ON CONFLICT DO NOTHING`,
+        [JSON.stringify(facts)],
+      );
+    }
+    if (opened.length > 0) {
+      await tx.query(
+        `INSERT INTO alert_incidents (incident_id, service, rule, opened_at)
+         SELECT incident_id, service, rule, opened_at FROM jsonb_populate_recordset(null::alert_incidents, $1::jsonb)
+         ON CONFLICT DO NOTHING`,
+        [JSON.stringify(opened)],
+      );
+    }
+    if (acted.size > 0) {
+      await tx.query(
+        `UPDATE alert_incidents SET actionable = true WHERE incident_id = ANY($1::uuid[]) AND NOT actionable`,
+        [[...acted]],
+      );
+    }
+  }
+
+  async reset(tx: PoolClient): Promise<void> {
+    await tx.query(`TRUNCATE alert_facts, alert_keys, alert_incidents`);
+  }
+}
