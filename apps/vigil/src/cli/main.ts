@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { loadConfig } from '#vigil/common';
+import { loadConfig, SCOPES } from '#vigil/common';
 import { serializeError } from '../observability/logger.js';
 import { startRuntime, type Runtime } from '../runtime.js';
 
@@ -13,7 +13,7 @@ const USAGE = `usage: npm run vigil -- <command>
   api-key list                              list API keys (never their secrets)
   api-key revoke ID                         revoke an API key
 
-Scopes: incidents:read, incidents:write, admin (implies every scope).`;
+Scopes: ${SCOPES.join(', ')} (admin implies every scope).`;
 
 const commands: Record<string, (runtime: Runtime, args: string[]) => Promise<void>> = {
   migrate: async () => {
