@@ -15,16 +15,18 @@ describe('silences and maintenance windows', () => {
     });
   const types = async (dedupKey: string) =>
     (
-      await t.runtime.pool.query<{ type: string }>(`SELECT type FROM events WHERE stream_id = $1 ORDER BY stream_version`, [
-        alertGroupStreamId(integration.id, dedupKey),
-      ])
+      await t.runtime.pool.query<{ type: string }>(
+        `SELECT type FROM events WHERE stream_id = $1 ORDER BY stream_version`,
+        [alertGroupStreamId(integration.id, dedupKey)],
+      )
     ).rows.map((r) => r.type);
   const incidents = async () =>
     Number(
       (
-        await t.runtime.pool.query(`SELECT count(*) AS n FROM events WHERE type = 'IncidentOpened' AND data->>'service' = $1`, [
-          integration.service,
-        ])
+        await t.runtime.pool.query(
+          `SELECT count(*) AS n FROM events WHERE type = 'IncidentOpened' AND data->>'service' = $1`,
+          [integration.service],
+        )
       ).rows[0].n,
     );
 
@@ -63,7 +65,11 @@ describe('silences and maintenance windows', () => {
 
   it('matches labels with regular expressions, anchored as Alertmanager does', async () => {
     await t.call('POST', '/v1/silences', {
-      body: { matchers: [{ name: 'env', op: '=~', value: 'stag.*' }], endsAt: inAnHour(), comment: 'staging is noisy' },
+      body: {
+        matchers: [{ name: 'env', op: '=~', value: 'stag.*' }],
+        endsAt: inAnHour(),
+        comment: 'staging is noisy',
+      },
     });
     await send('staging-cpu', { env: 'staging' });
     await send('prod-cpu', { env: 'prod-staging' });
@@ -72,7 +78,8 @@ describe('silences and maintenance windows', () => {
   });
 
   it('refuses a bad silence with every problem named, and stores nothing', async () => {
-    const count = async () => Number((await t.runtime.pool.query(`SELECT count(*) AS n FROM silences`)).rows[0].n);
+    const count = async () =>
+      Number((await t.runtime.pool.query(`SELECT count(*) AS n FROM silences`)).rows[0].n);
     const before = await count();
     const bad = await t.call('POST', '/v1/silences', {
       body: {
@@ -86,9 +93,16 @@ describe('silences and maintenance windows', () => {
     assert.equal(bad.status, 400);
     const fields = bad.body.errors.map((e: { field: string }) => e.field);
     assert.ok(fields.includes('comment'), fields.join());
-    assert.ok(fields.some((f: string) => f.startsWith('matchers')), fields.join());
+    assert.ok(
+      fields.some((f: string) => f.startsWith('matchers')),
+      fields.join(),
+    );
     const past = await t.call('POST', '/v1/silences', {
-      body: { matchers: [{ name: 'env', op: '=~', value: '(' }], endsAt: '2020-01-01T00:00:00Z', comment: 'c' },
+      body: {
+        matchers: [{ name: 'env', op: '=~', value: '(' }],
+        endsAt: '2020-01-01T00:00:00Z',
+        comment: 'c',
+      },
     });
     assert.equal(past.status, 400);
     assert.deepEqual(

@@ -172,3 +172,78 @@ describe('decideAlert under a silence', () => {
     );
   });
 });
+
+describe('decideAlert for a flapping alert', () => {
+  const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 10, minute)).toISOString();
+  const cycle = (group: AlertGroup, n: number, minute: number) => {
+    let g = group;
+    for (const a of [alert({ fact: `fire-${n}` }), alert({ action: 'resolve', fact: `resolve-${n}` })]) {
+      const situation = g.incidentId ? { incidentId: g.incidentId, open: a.action === 'resolve' } : null;
+      g = decideAlert({ ...receive(a), receivedAt: at(minute) }, g, situation).events.reduce(
+        evolveAlertGroup,
+        g,
+      );
+    }
+    return g;
+  };
+
+  it('the sixth fire within 30 minutes is held back, and one after a quiet half hour opens an incident again', () => {
+    let group = emptyAlertGroup;
+    for (let n = 0; n < 5; n++) group = cycle(group, n, n * 2);
+    const sixth = decideAlert({ ...receive(alert({ fact: 'fire-5' })), receivedAt: at(11) }, group, {
+      incidentId: 'inc-new',
+      open: false,
+    });
+    assert.deepEqual(
+      sixth.events.map((e) => e.type),
+      ['AlertFlapping'],
+    );
+    assert.deepEqual(sixth.incident, []);
+    group = sixth.events.reduce(evolveAlertGroup, group);
+    const resend = decideAlert({ ...receive(alert({ fact: 'fire-5' })), receivedAt: at(12) }, group, null);
+    assert.deepEqual(resend, { events: [], incident: [] });
+
+    const calm = decideAlert({ ...receive(alert({ fact: 'fire-6' })), receivedAt: at(45) }, group, {
+      incidentId: 'inc-new',
+      open: false,
+    });
+    assert.deepEqual(
+      calm.events.map((e) => e.type),
+      ['AlertTriggered'],
+    );
+    assert.deepEqual(
+      calm.incident.map((c) => c.type),
+      ['open', 'attach'],
+    );
+  });
+});
+
+describe('alert keys that name Object.prototype members', () => {
+  for (const dedupKey of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+    it(`treats "${dedupKey}" as any other key`, () => {
+      const first = decideAlert(receive(alert({ dedupKey })), emptyAlertGroup, null);
+      assert.deepEqual(
+        first.events.map((e) => e.type),
+        ['AlertTriggered'],
+      );
+      const group = first.events.reduce(evolveAlertGroup, emptyAlertGroup);
+      const stored = JSON.parse(JSON.stringify(group)) as AlertGroup;
+      const repeat = decideAlert(receive(alert({ dedupKey, fact: 'fact-2' })), stored, {
+        incidentId: 'inc-new',
+        open: true,
+      });
+      assert.deepEqual(
+        repeat.events.map((e) => e.type),
+        ['AlertRepeated'],
+      );
+      const resolved = decideAlert(receive(alert({ dedupKey, action: 'resolve', fact: 'r' })), stored, {
+        incidentId: 'inc-new',
+        open: true,
+      });
+      assert.deepEqual(
+        resolved.incident.map((c) => c.type),
+        ['resolve'],
+      );
+    });
+  }
+});

@@ -32,6 +32,16 @@ export type AlertGroupEvent =
     }
   | { type: 'AlertAcknowledged'; data: { alertKey: string; receivedAt: string } }
   | {
+      type: 'AlertFlapping';
+      data: {
+        alertKey: string;
+        fact: string;
+        receivedAt: string;
+        firesInWindow: number;
+        windowMinutes: number;
+      };
+    }
+  | {
       type: 'AlertSuppressed';
       data: {
         service: string;
@@ -63,22 +73,52 @@ export interface AlertGroup {
   firing: Record<string, FiringAlert>;
   /** The last fact of each alert a silence held back. */
   suppressed: Record<string, string>;
+  /** When each alert last fired (newest last, a few kept): what flapping is judged on. */
+  fires: Record<string, string[]>;
+  /** The last fact of each alert held back for flapping. */
+  flapping: Record<string, string>;
 }
 
-export const emptyAlertGroup: AlertGroup = { incidentId: null, firing: {}, suppressed: {} };
+export const emptyAlertGroup: AlertGroup = {
+  incidentId: null,
+  firing: {},
+  suppressed: {},
+  fires: {},
+  flapping: {},
+};
+
+/** An alert that fired this many times within the window is flapping, until it fires less often. */
+export const DEFAULT_FLAPPING = { maxFires: 5, windowMinutes: 30 } as const;
+const FIRES_KEPT = 20;
+
+/**
+ * A record's own entry: alert keys are any text the sender chose, `__proto__` and
+ * `constructor` included, and those must not reach Object.prototype.
+ */
+const own = <T>(record: Record<string, T>, key: string): T | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
+
+const fired = (state: AlertGroup, alertKey: string, at: string): Record<string, string[]> => ({
+  ...state.fires,
+  [alertKey]: [...(own(state.fires, alertKey) ?? []), at].slice(-FIRES_KEPT),
+});
 
 export const evolveAlertGroup = (state: AlertGroup, event: AlertGroupEvent): AlertGroup => {
   switch (event.type) {
     case 'AlertTriggered': {
-      const { alertKey, fact, incidentId } = event.data;
+      const { alertKey, fact, incidentId, receivedAt } = event.data;
+      const flapping = { ...state.flapping };
+      delete flapping[alertKey];
       return {
         ...state,
         incidentId,
         firing: { ...state.firing, [alertKey]: { lastFact: fact, incidentId, repeats: 0 } },
+        fires: fired(state, alertKey, receivedAt),
+        flapping,
       };
     }
     case 'AlertRepeated': {
-      const current = state.firing[event.data.alertKey];
+      const current = own(state.firing, event.data.alertKey);
       if (!current) return state;
       return {
         ...state,
@@ -90,6 +130,14 @@ export const evolveAlertGroup = (state: AlertGroup, event: AlertGroupEvent): Ale
     }
     case 'AlertAcknowledged':
       return state;
+    case 'AlertFlapping': {
+      const { alertKey, fact, receivedAt } = event.data;
+      return {
+        ...state,
+        fires: fired(state, alertKey, receivedAt),
+        flapping: { ...state.flapping, [alertKey]: fact },
+      };
+    }
     case 'AlertSuppressed':
       return { ...state, suppressed: { ...state.suppressed, [event.data.alertKey]: event.data.fact } };
     case 'AlertResolved': {
@@ -116,6 +164,7 @@ export interface ReceiveAlert {
   autoResolve: boolean;
   /** The active silence that matches the alert's labels, if any. */
   silenceId: string | null;
+  flapping?: { maxFires: number; windowMinutes: number };
 }
 
 /** What the incident must go through as a consequence, decided here, carried out by the incident's own decider. */
@@ -143,14 +192,14 @@ export const decideAlert = (
   incident: IncidentSituation,
 ): AlertDecision => {
   const { alert, receivedAt } = cmd;
-  const firing = group.firing[alert.dedupKey];
+  const firing = own(group.firing, alert.dedupKey);
   const incidentOpen = incident !== null && incident.open;
   switch (alert.action) {
     case 'trigger': {
       if (firing && firing.lastFact === alert.fact) return NOTHING;
       // A silence holds back alerts that would open or join an incident; one already there carries on.
       if (!firing && cmd.silenceId !== null) {
-        if (group.suppressed[alert.dedupKey] === alert.fact) return NOTHING;
+        if (own(group.suppressed, alert.dedupKey) === alert.fact) return NOTHING;
         return {
           events: [
             {
@@ -188,6 +237,30 @@ export const decideAlert = (
           incident: [],
         };
       }
+      // An alert that keeps firing and resolving stops re-opening incidents until it calms down.
+      if (!firing) {
+        if (own(group.flapping, alert.dedupKey) === alert.fact) return NOTHING;
+        const { maxFires, windowMinutes } = cmd.flapping ?? DEFAULT_FLAPPING;
+        const since = Date.parse(receivedAt) - windowMinutes * 60_000;
+        const recent = (own(group.fires, alert.dedupKey) ?? []).filter((at) => Date.parse(at) > since).length;
+        if (recent >= maxFires) {
+          return {
+            events: [
+              {
+                type: 'AlertFlapping',
+                data: {
+                  alertKey: alert.dedupKey,
+                  fact: alert.fact,
+                  receivedAt,
+                  firesInWindow: recent + 1,
+                  windowMinutes,
+                },
+              },
+            ],
+            incident: [],
+          };
+        }
+      }
       const opens = !incidentOpen;
       const incidentId = opens ? cmd.newIncidentId : incident.incidentId;
       return {
@@ -224,7 +297,7 @@ export const decideAlert = (
         incident: [],
       };
     case 'resolve': {
-      if (!firing && group.suppressed[alert.dedupKey] !== undefined) {
+      if (!firing && own(group.suppressed, alert.dedupKey) !== undefined) {
         return {
           events: [
             {

@@ -28,7 +28,7 @@ export class AlertFatigueProjection implements Projection {
     >();
     const opened: Array<{ incident_id: string; service: string; rule: string; opened_at: string }> = [];
     const acted = new Set<string>();
-    const repeats: Array<{ event: RecordedEvent; alertKey: string }> = [];
+    const repeats: Array<{ event: RecordedEvent; alertKey: string; kind: 'deduplicated' | 'flapping' }> = [];
 
     for (const e of events) {
       if (e.streamType === ALERT_GROUP_STREAM_TYPE) {
@@ -66,7 +66,10 @@ export class AlertFatigueProjection implements Projection {
             break;
           }
           case 'AlertRepeated':
-            repeats.push({ event: e, alertKey: event.data.alertKey });
+            repeats.push({ event: e, alertKey: event.data.alertKey, kind: 'deduplicated' });
+            break;
+          case 'AlertFlapping':
+            repeats.push({ event: e, alertKey: event.data.alertKey, kind: 'flapping' });
             break;
           case 'AlertAcknowledged':
           case 'AlertResolved':
@@ -88,7 +91,7 @@ export class AlertFatigueProjection implements Projection {
       );
     }
     if (repeats.length > 0) {
-      // Repeats carry no labels: their service and rule come from the alert's first fact.
+      // Repeats and flaps carry no labels: their service and rule come from the alert's first fact.
       const { rows } = await tx.query<{
         group_stream_id: string;
         alert_key: string;
@@ -100,10 +103,10 @@ export class AlertFatigueProjection implements Projection {
         [JSON.stringify(repeats.map((r) => ({ group_stream_id: r.event.streamId, alert_key: r.alertKey })))],
       );
       const known = new Map(rows.map((r) => [`${r.group_stream_id}\n${r.alert_key}`, r]));
-      for (const { event, alertKey } of repeats) {
+      for (const { event, alertKey, kind: what } of repeats) {
         const key = known.get(`${event.streamId}\n${alertKey}`);
         if (!key) continue;
-        for (const kind of ['received', 'deduplicated']) {
+        for (const kind of ['received', what]) {
           facts.push({
             event_id: event.eventId,
             kind,

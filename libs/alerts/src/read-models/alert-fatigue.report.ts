@@ -13,6 +13,7 @@ interface RuleRow {
   received: number;
   deduplicated: number;
   suppressed: number;
+  flapping: number;
   opened: number;
   actionable: number;
   non_actionable: number;
@@ -29,6 +30,7 @@ export const alertFatigueReport = async (pool: Pool, q: AlertFatigueQuery) => {
               count(*) FILTER (WHERE kind = 'received')::int     AS received,
               count(*) FILTER (WHERE kind = 'deduplicated')::int AS deduplicated,
               count(*) FILTER (WHERE kind = 'suppressed')::int   AS suppressed,
+              count(*) FILTER (WHERE kind = 'flapping')::int     AS flapping,
               count(*) FILTER (WHERE kind = 'opened')::int       AS opened
        FROM alert_facts
        WHERE occurred_at >= $1 AND occurred_at < $2 AND ($3::text IS NULL OR service = $3)
@@ -41,7 +43,7 @@ export const alertFatigueReport = async (pool: Pool, q: AlertFatigueQuery) => {
        WHERE opened_at >= $1 AND opened_at < $2 AND ($3::text IS NULL OR service = $3)
        GROUP BY service, rule
      )
-     SELECT f.service, f.rule, f.received, f.deduplicated, f.suppressed, f.opened,
+     SELECT f.service, f.rule, f.received, f.deduplicated, f.suppressed, f.flapping, f.opened,
             coalesce(i.actionable, 0) AS actionable, coalesce(i.non_actionable, 0) AS non_actionable
      FROM facts f LEFT JOIN incidents i USING (service, rule)
      ORDER BY f.received DESC, f.service, f.rule`,
@@ -58,6 +60,7 @@ export const alertFatigueReport = async (pool: Pool, q: AlertFatigueQuery) => {
       received: sum('received'),
       deduplicated: sum('deduplicated'),
       suppressed: sum('suppressed'),
+      flapping: sum('flapping'),
       openedIncidents: sum('opened'),
     },
     incidents: { actionable, nonActionable },
@@ -69,6 +72,7 @@ export const alertFatigueReport = async (pool: Pool, q: AlertFatigueQuery) => {
       received: r.received,
       deduplicated: r.deduplicated,
       suppressed: r.suppressed,
+      flapping: r.flapping,
       openedIncidents: r.opened,
       actionable: r.actionable,
       nonActionable: r.non_actionable,
