@@ -1,0 +1,241 @@
+/**
+ * Ingestion through the full HTTP path: a Vigil server in its own process, load
+ * from this one over keep-alive connections.
+ * - Throughput: 32 senders, PagerDuty v2 and Alertmanager payloads (80% repeats
+ *   of known alerts), against the floor of 32 concurrent single-row INSERTs.
+ * - Latency, open-loop: alerts sent on a fixed schedule (not one after another's
+ *   reply, so a slow answer cannot hide later delays), each timed from its
+ *   scheduled send to the moment its incident is visible in the read model.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
+import pg from 'pg';
+import { Pool as HttpPool } from 'undici';
+import { Integrations } from '#vigil/alerts';
+
+const MAIN = new URL('../apps/vigil/src/main.js', import.meta.url).pathname;
+const SENDERS = 32;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+const round = (x: number) => Math.round(x * 100) / 100;
+
+const startServer = async (databaseUrl: string, port: number): Promise<ChildProcess> => {
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 200; i++) {
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+    if (ready?.ok) return child;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('Vigil did not start');
+};
+
+export const runIngestionBench = async (
+  databaseUrl: string,
+  options: { rounds: number; roundMs: number },
+) => {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: SENDERS + 2 });
+  const integrations = new Integrations(pool);
+  const pd = await integrations.create({ name: 'bench pagerduty', service: 'bench-pd', type: 'pagerduty' });
+  const am = await integrations.create({
+    name: 'bench alertmanager',
+    service: 'bench-am',
+    type: 'alertmanager',
+  });
+  const generic = await integrations.create({
+    name: 'bench latency',
+    service: 'bench-latency',
+    type: 'generic',
+  });
+  await pool.query(
+    `CREATE TABLE IF NOT EXISTS raw_alerts (id bigserial, dedup_key text, body jsonb, received_at timestamptz DEFAULT now())`,
+  );
+  const port = await freePort();
+  const server = await startServer(databaseUrl, port);
+  const http = new HttpPool(`http://127.0.0.1:${port}`, { connections: SENDERS, pipelining: 1 });
+
+  let seq = 0;
+  /** 80% of alerts repeat one of 50 known ones; 20% are new. */
+  const alertKey = () => (Math.random() < 0.8 ? `known-${Math.floor(Math.random() * 50)}` : `new-${seq++}`);
+  const pdBody = () =>
+    JSON.stringify({
+      routing_key: pd.key,
+      event_action: 'trigger',
+      dedup_key: alertKey(),
+      payload: { summary: 'Disk above 90%', source: 'db-1', severity: 'error', custom_details: { n: seq++ } },
+    });
+  const amBody = () => {
+    const key = alertKey();
+    return JSON.stringify({
+      version: '4',
+      status: 'firing',
+      receiver: 'vigil',
+      groupKey: `{}:{alertname="${key}"}`,
+      groupLabels: { alertname: key },
+      commonLabels: { alertname: key },
+      commonAnnotations: {},
+      externalURL: 'http://alertmanager:9093',
+      truncatedAlerts: 0,
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: key, severity: 'warning' },
+          annotations: { summary: `Alert ${key}` },
+          startsAt: new Date(Date.now() - 60_000).toISOString(),
+          endsAt: '0001-01-01T00:00:00Z',
+          fingerprint: Math.floor(Math.random() * 2 ** 48)
+            .toString(16)
+            .padStart(16, '0'),
+        },
+      ],
+    });
+  };
+  const post = async (path: string, body: string) => {
+    const res = await http.request({
+      method: 'POST',
+      path,
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    await res.body.dump();
+    if (res.statusCode !== 202) throw new Error(`${path} answered ${res.statusCode}`);
+  };
+  const rate = async (ms: number, op: () => Promise<void>) => {
+    let done = 0;
+    const deadline = performance.now() + ms;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: SENDERS }, async () => {
+        while (performance.now() < deadline) {
+          await op();
+          done += 1;
+        }
+      }),
+    );
+    return done / ((performance.now() - started) / 1000);
+  };
+  const floor = () =>
+    pool
+      .query(`INSERT INTO raw_alerts (dedup_key, body) VALUES ($1, $2)`, [alertKey(), pdBody()])
+      .then(() => undefined);
+
+  const results = [];
+  for (const [id, path, body] of [
+    ['ingest_pagerduty', '/v2/enqueue', pdBody],
+    ['ingest_alertmanager', `/v1/integrations/${am.key}/alertmanager`, amBody],
+  ] as const) {
+    await rate(500, () => post(path, body()));
+    const ratios: number[] = [];
+    const system: number[] = [];
+    const floors: number[] = [];
+    for (let r = 0; r < options.rounds; r++) {
+      const s = await rate(options.roundMs, () => post(path, body()));
+      const f = await rate(options.roundMs, floor);
+      system.push(s);
+      floors.push(f);
+      ratios.push(s / f);
+    }
+    const median = (xs: number[]) => quantile(xs, 0.5);
+    results.push({
+      id,
+      senders: SENDERS,
+      system: {
+        what: 'alerts/s through HTTP, dedup, grouping and commit (80% repeats)',
+        alerts_per_s: Math.round(median(system)),
+      },
+      floor: {
+        what: `${SENDERS} concurrent single-row autocommit INSERTs of the same payload`,
+        rows_per_s: Math.round(median(floors)),
+      },
+      ratio: { median: round(median(ratios)), rounds: ratios.map(round) },
+    });
+  }
+
+  // Open-loop latency at 500 alerts/s: each alert opens its own incident, found by its title.
+  const perSecond = 500;
+  const seconds = Math.max(3, Math.round(options.roundMs / 1000));
+  const scheduled = new Map<string, number>();
+  const visible: number[] = [];
+  let errors = 0;
+  let polling = true;
+  let lastSend = performance.now();
+  const poller = (async () => {
+    let after = '00000000-0000-0000-0000-000000000000';
+    while (polling || visible.length + errors < scheduled.size) {
+      const { rows } = await pool.query<{ incident_id: string; title: string }>(
+        `SELECT incident_id, state->>'title' AS title FROM incidents
+         WHERE service = 'bench-latency' AND incident_id > $1 ORDER BY incident_id`,
+        [after],
+      );
+      const now = performance.now();
+      for (const row of rows) {
+        after = row.incident_id;
+        const sentAt = scheduled.get(row.title);
+        if (sentAt !== undefined) visible.push(now - sentAt);
+      }
+      if (!polling && rows.length === 0 && performance.now() > lastSend + 10_000) break;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  })();
+  const started = performance.now();
+  const sends: Promise<void>[] = [];
+  for (let i = 0; i < perSecond * seconds; i++) {
+    const at = started + (i * 1000) / perSecond;
+    const wait = at - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const title = `latency-${randomUUID()}`;
+    scheduled.set(title, at);
+    lastSend = performance.now();
+    sends.push(
+      post(
+        `/v1/integrations/${generic.key}/alerts`,
+        JSON.stringify({ dedupKey: title, summary: title }),
+      ).catch(() => {
+        errors++;
+      }),
+    );
+  }
+  await Promise.all(sends);
+  polling = false;
+  await poller;
+  results.push({
+    id: 'ingest_to_visible_latency',
+    rate_per_s: perSecond,
+    alerts: scheduled.size,
+    seen: visible.length,
+    errors,
+    latency_ms: {
+      p50: round(quantile(visible, 0.5)),
+      p99: round(quantile(visible, 0.99)),
+      p999: round(quantile(visible, 0.999)),
+    },
+  });
+
+  await http.close();
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  pool.on('error', () => undefined);
+  await pool.end();
+  return results;
+};
