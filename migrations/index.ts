@@ -4,6 +4,7 @@ import { ApiKeys1764300000002 } from './1764300000002-api-keys.js';
 import { Integrations1764300000003 } from './1764300000003-integrations.js';
 import { Silences1764300000004 } from './1764300000004-silences.js';
 import { AlertFatigue1764300000005 } from './1764300000005-alert-fatigue.js';
+import { AlertGroupSnapshots1764300000006 } from './1764300000006-alert-group-snapshots.js';
 
 /** Every migration, oldest first. Never edit one that has landed; add a new one. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Integrations1764300000003,
   Silences1764300000004,
   AlertFatigue1764300000005,
+  AlertGroupSnapshots1764300000006,
 ];

@@ -190,12 +190,24 @@ export class AlertIngestion {
       }
     };
 
+    const snapshots = new Map(
+      (
+        await tx.query<{ stream_id: string; version: number; state: Partial<AlertGroup> }>(
+          `SELECT stream_id, version, state FROM alert_group_snapshots WHERE stream_id = ANY($1::text[])`,
+          [streamIds],
+        )
+      ).rows.map((r) => [r.stream_id, r]),
+    );
+    const snapshotWrites: Array<{ stream_id: string; version: number; state: AlertGroup }> = [];
     for (const streamId of streamIds) {
-      const stored = await this.store.readStream(streamId, {}, tx);
-      let group: AlertGroup = stored.reduce(
-        (g, e) => evolveAlertGroup(g, e as unknown as AlertGroupEvent),
-        emptyAlertGroup,
-      );
+      // The snapshot, then only what came after it (normally nothing).
+      const snapshot = snapshots.get(streamId);
+      const later = await this.store.readStream(streamId, { fromVersion: snapshot?.version ?? 0 }, tx);
+      let group: AlertGroup = later.reduce((g, e) => evolveAlertGroup(g, e as unknown as AlertGroupEvent), {
+        ...emptyAlertGroup,
+        ...snapshot?.state,
+      });
+      const version = later.at(-1)?.streamVersion ?? snapshot?.version ?? 0;
       const newEvents: NewEvent[] = [];
       for (const alert of groups.get(streamId)!) {
         const situation = group.incidentId
@@ -237,9 +249,10 @@ export class AlertIngestion {
         requests.push({
           streamId,
           streamType: ALERT_GROUP_STREAM_TYPE,
-          expectedVersion: stored.at(-1)?.streamVersion ?? 0,
+          expectedVersion: version,
           events: newEvents,
         });
+        snapshotWrites.push({ stream_id: streamId, version: version + newEvents.length, state: group });
       }
     }
     for (const [incidentId, entry] of incidents) {
@@ -252,6 +265,14 @@ export class AlertIngestion {
       });
     }
     const results = await this.store.appendMany(requests, tx);
+    if (snapshotWrites.length > 0) {
+      await tx.query(
+        `INSERT INTO alert_group_snapshots SELECT * FROM jsonb_populate_recordset(null::alert_group_snapshots, $1::jsonb)
+         ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state
+         WHERE alert_group_snapshots.version < EXCLUDED.version`,
+        [JSON.stringify(snapshotWrites)],
+      );
+    }
     return { response: delivery.response, replayed: false, events: results.flatMap((r) => r.events) };
   }
 }

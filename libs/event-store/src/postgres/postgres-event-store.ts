@@ -94,11 +94,17 @@ export class PostgresEventStore {
     }
   }
 
-  async readStream(streamId: string, options: { toVersion?: number } = {}, db: Queryable = this.pool) {
+  /** A stream's events after `fromVersion` (default 0) up to `toVersion` (default: all), in order. */
+  async readStream(
+    streamId: string,
+    options: { fromVersion?: number; toVersion?: number } = {},
+    db: Queryable = this.pool,
+  ) {
     const { rows } = await db.query<EventRow>({
       name: 'vigil-read-stream',
-      text: `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 AND stream_version <= $2 ORDER BY stream_version`,
-      values: [streamId, options.toVersion ?? 2_147_483_647],
+      text: `SELECT ${EVENT_COLUMNS} FROM events
+             WHERE stream_id = $1 AND stream_version > $2 AND stream_version <= $3 ORDER BY stream_version`,
+      values: [streamId, options.fromVersion ?? 0, options.toVersion ?? 2_147_483_647],
     });
     const last = rows.at(-1);
     if (last) this.heads.set(streamId, last.stream_version, last.hash);
