@@ -9,21 +9,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { Integrations } from '#vigil/alerts';
+import { freePort } from '../apps/vigil/src/support/free-port.js';
 
 const MAIN = new URL('../apps/vigil/src/main.js', import.meta.url).pathname;
 const SENDERS = 32;
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { alertGroupStreamId, Integrations } from '#vigil/alerts';
 import { testDatabaseUrl } from '../support/database.js';
+import { freePort } from '../../apps/vigil/src/support/free-port.js';
 
 const MAIN = new URL('../../apps/vigil/src/main.js', import.meta.url).pathname;
 const BURST_MS = 30_000;
 const KILL_AT_MS = 10_000;
 const SENDERS = 16;
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 const startServer = async (port: number): Promise<ChildProcess> => {
   const child = spawn(process.execPath, [MAIN], {

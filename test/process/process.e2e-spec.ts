@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { ApiKeys } from '#vigil/common';
 import { testDatabaseUrl } from '../support/database.js';
+import { freePort } from '../../apps/vigil/src/support/free-port.js';
 
 const DIST = new URL('../../apps/vigil/src/', import.meta.url);
 
@@ -21,14 +21,6 @@ const run = async (script: string, args: string[], env: Record<string, string> =
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout, stderr };
 };
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 describe('the vigil processes', () => {
   let pool: pg.Pool;
