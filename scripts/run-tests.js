@@ -8,9 +8,11 @@ import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 
 const KINDS = { unit: /\.spec\.js$/, int: /\.int-spec\.js$/, e2e: /\.e2e-spec\.js$/ };
-const wanted = process.argv[2] ? [process.argv[2]] : Object.keys(KINDS);
+// An optional second argument keeps only the files whose path contains it.
+const [kind, only] = process.argv.slice(2);
+const wanted = kind && kind !== 'all' ? [kind] : Object.keys(KINDS);
 if (!wanted.every((k) => k in KINDS)) {
-  console.error(`usage: run-tests.js [${Object.keys(KINDS).join('|')}]`);
+  console.error(`usage: run-tests.js [${Object.keys(KINDS).join('|')}|all] [path filter]`);
   process.exit(2);
 }
 
@@ -19,7 +21,10 @@ const walk = (dir) =>
     e.name === 'node_modules' ? [] : e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
   );
 const all = walk('dist').filter((f) => f.endsWith('.js'));
-const files = wanted.flatMap((k) => all.filter((f) => KINDS[k].test(f))).sort();
+const files = wanted
+  .flatMap((k) => all.filter((f) => KINDS[k].test(f)))
+  .filter((f) => !only || f.includes(only))
+  .sort();
 const needsDatabase = files.some((f) => !KINDS.unit.test(f));
 
 let scratch;

@@ -9,7 +9,7 @@ import {
   type RecordedEvent,
 } from '#vigil/event-store';
 import { IncidentsModule } from '#vigil/incidents';
-import { AlertIngestion, AlertsModule, Integrations, Silences } from '#vigil/alerts';
+import { AlertIngestion, AlertsModule, GroupingRules, Integrations, Silences } from '#vigil/alerts';
 import { HealthController } from './http/health.controller.js';
 import type { Runtime } from './runtime.js';
 import { RUNTIME } from './tokens.js';
@@ -36,6 +36,7 @@ class RuntimeModule {
         { provide: Integrations, useValue: runtime.integrations },
         { provide: AlertIngestion, useValue: runtime.ingestion },
         { provide: Silences, useValue: runtime.silences },
+        { provide: GroupingRules, useValue: runtime.groupingRules },
       ],
       exports: [
         RUNTIME,
@@ -48,6 +49,7 @@ class RuntimeModule {
         Integrations,
         AlertIngestion,
         Silences,
+        GroupingRules,
       ],
     };
   }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { AlertFatigueProjection, AlertIngestion, Integrations, Silences } from '#vigil/alerts';
+import { AlertFatigueProjection, AlertIngestion, GroupingRules, Integrations, Silences } from '#vigil/alerts';
 import { ApiKeys, SystemClock, type Clock, type VigilConfig } from '#vigil/common';
 import {
   CommandRunner,
@@ -30,6 +30,7 @@ export interface Runtime {
   integrations: Integrations;
   silences: Silences;
   ingestion: AlertIngestion;
+  groupingRules: GroupingRules;
   metrics: VigilMetrics;
   /** Subscribers to committed events inside this process (the CQRS EventBus is wired here). */
   committed: Set<(events: RecordedEvent[]) => void>;
@@ -90,6 +91,7 @@ export const startRuntime = async (
   };
   const commands = new CommandRunner(store, publish);
   const silences = new Silences(pool);
+  const groupingRules = new GroupingRules(pool);
 
   const runtime: Runtime = {
     config,
@@ -104,7 +106,8 @@ export const startRuntime = async (
     apiKeys: new ApiKeys(pool),
     integrations: new Integrations(pool),
     silences,
-    ingestion: new AlertIngestion(pool, store, silences, publish),
+    groupingRules,
+    ingestion: new AlertIngestion(pool, store, silences, groupingRules, publish),
     metrics,
     committed,
     beginShutdown() {

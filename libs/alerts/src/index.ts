@@ -6,3 +6,5 @@ export * from './alerts.module.js';
 export * from './silences/silences.js';
 export * from './read-models/alert-fatigue.projection.js';
 export * from './read-models/alert-fatigue.report.js';
+export * from './grouping/grouping-rules.js';
+export * from './http/grouping-rules.controller.js';

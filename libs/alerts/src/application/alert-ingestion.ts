@@ -1,92 +1,70 @@
-import { createHash } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import {
   ConcurrencyError,
   withTransaction,
-  type AppendRequest,
-  type NewEvent,
   type PostgresEventStore,
   type RecordedEvent,
 } from '#vigil/event-store';
-import {
-  decide,
-  evolve,
-  initialIncident,
-  INCIDENT_STREAM_TYPE,
-  incidentStreamId,
-  type CommandMetadata,
-  type Incident,
-  type IncidentCommand,
-} from '#vigil/incidents';
-import {
-  decideAlert,
-  emptyAlertGroup,
-  evolveAlertGroup,
-  type AlertGroup,
-  type AlertGroupEvent,
-  type IncidentConsequence,
-} from '../domain/alert-group.js';
-import type { NormalisedAlert } from '../domain/normalised-alert.js';
-import { silencing, type Silence } from '../domain/silences.js';
-import type { Silences } from '../silences/silences.js';
+import type { GroupingRules } from '../grouping/grouping-rules.js';
 import type { Integration } from '../integrations/integrations.js';
+import type { Silences } from '../silences/silences.js';
+import { commitBatch, type Delivery, type DeliveryOutcome } from './delivery-batch.js';
 
-export const ALERT_GROUP_STREAM_TYPE = 'alert-group';
+export { ALERT_GROUP_STREAM_TYPE, alertGroupStreamId } from './delivery-batch.js';
+export type { Delivery, DeliveryOutcome } from './delivery-batch.js';
 
-/** The group's stream id: the group key can be any text, so it is hashed to a bounded id. */
-export const alertGroupStreamId = (integrationId: string, groupKey: string) =>
-  `alert-group-${integrationId}-${createHash('sha256').update(groupKey).digest('hex').slice(0, 32)}`;
-
-export interface Delivery {
-  integration: Integration;
-  /** SHA-256 of the payload bytes: a retry of the same bytes gets the first answer and appends nothing. */
-  payloadHash: string;
-  alerts: NormalisedAlert[];
-  /** What to answer the sender (stored with the receipt). */
-  response: unknown;
-  now: string;
-  /** Other events the delivery records, in the same transaction (a change event). */
-  also?: AppendRequest[];
+export interface IngestionOptions {
+  /** Most deliveries taken in one transaction. */
+  maxBatch?: number;
+  /** Most transactions in flight at once; deliveries arriving meanwhile wait and go together in the next. */
+  maxInFlight?: number;
 }
 
-export interface DeliveryOutcome {
-  response: unknown;
-  /** True when this was a retry of a payload already taken. */
-  replayed: boolean;
-  events: RecordedEvent[];
+interface Waiting {
+  delivery: Delivery;
+  resolve: (outcome: DeliveryOutcome) => void;
+  reject: (error: unknown) => void;
 }
 
 const MAX_ATTEMPTS = 5;
 
+/** Lost a race that a fresh read settles: a person changed the incident, or two batches crossed. */
+const retryable = (error: unknown) =>
+  error instanceof ConcurrencyError ||
+  ['40P01', '40001'].includes((error as { code?: string } | null)?.code ?? '');
+
 /**
- * Takes a delivery of alerts in one transaction: the receipt, every alert
- * group's facts and every incident change commit together, before the sender
- * hears 2xx. Deliveries to the same group queue on an advisory lock, so
- * concurrent copies of one alert open one incident; a person changing that
- * incident at the same moment makes the delivery retry from a fresh read.
+ * Alert ingestion with group commit. Deliveries that arrive while a
+ * transaction is in flight wait, and the next transaction takes them all
+ * together, so commits per second do not bound alerts per second and a quiet
+ * system adds no delay. Every delivery is answered only after its transaction
+ * committed. A transaction that fails for a reason other than a lost race is
+ * retried one delivery at a time, so one bad delivery cannot fail the others.
  */
 export class AlertIngestion {
+  private readonly waiting: Waiting[] = [];
+  private inFlight = 0;
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+
   constructor(
     private readonly pool: Pool,
     private readonly store: PostgresEventStore,
     private readonly silences: Pick<Silences, 'notOver'>,
+    private readonly rules: Pick<GroupingRules, 'all'>,
     private readonly onCommitted: (events: RecordedEvent[]) => void = () => undefined,
-  ) {}
+    options: IngestionOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 128;
+    this.maxInFlight = options.maxInFlight ?? 2;
+  }
 
-  async deliver(delivery: Delivery): Promise<DeliveryOutcome> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        // Read before the transaction: a transaction that waits for a second connection can
-        // starve a full pool.
-        const silences = await this.silences.notOver(delivery.now);
-        const outcome = await withTransaction(this.pool, (tx) => this.once(tx, delivery, silences));
-        if (outcome.events.length > 0) this.onCommitted(outcome.events);
-        return outcome;
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
+  deliver(delivery: Delivery): Promise<DeliveryOutcome> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ delivery, resolve, reject });
+      this.pump();
+    });
   }
 
   /** A PagerDuty change event: recorded (its own stream), never paging anyone. */
@@ -129,200 +107,50 @@ export class AlertIngestion {
     });
   }
 
-  private async once(
-    tx: PoolClient,
-    delivery: Delivery,
-    silences: readonly Silence[],
-  ): Promise<DeliveryOutcome> {
-    const { integration, now } = delivery;
-    // Two statements: after waiting out a concurrent copy of this payload, only a new
-    // statement's snapshot sees the receipt it committed.
-    const claimed = await tx.query(
-      `INSERT INTO delivery_receipts (integration_id, payload_hash, response) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING RETURNING 1`,
-      [integration.id, delivery.payloadHash, JSON.stringify(delivery.response)],
-    );
-    if (claimed.rowCount === 0) {
-      const { rows } = await tx.query<{ response: unknown }>(
-        `SELECT response FROM delivery_receipts WHERE integration_id = $1 AND payload_hash = $2`,
-        [integration.id, delivery.payloadHash],
-      );
-      return { response: rows[0]?.response ?? delivery.response, replayed: true, events: [] };
+  private pump() {
+    while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.maxBatch);
+      this.inFlight++;
+      void this.settle(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
     }
+  }
 
-    const groups = new Map<string, NormalisedAlert[]>();
-    for (const alert of delivery.alerts) {
-      const streamId = alertGroupStreamId(integration.id, alert.groupKey);
-      groups.set(streamId, [...(groups.get(streamId) ?? []), alert]);
+  private async settle(batch: Waiting[]) {
+    try {
+      const outcomes = await this.commit(batch.map((w) => w.delivery));
+      batch.forEach((w, i) => w.resolve(outcomes[i]!));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      for (const one of batch) await this.settle([one]);
     }
-    // Locks in a fixed order, so two deliveries touching the same groups cannot deadlock.
-    const streamIds = [...groups.keys()].sort();
-    for (const streamId of streamIds) {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('vigil-alert-group'), hashtext($1))`, [streamId]);
-    }
+  }
 
-    const metadata: CommandMetadata = {
-      now,
-      actor: { kind: 'alert', id: integration.id, name: integration.name },
-      source: 'alert',
-    };
-    const eventMetadata = { actor: metadata.actor, source: 'alert' };
-    const requests: AppendRequest[] = [...(delivery.also ?? [])];
-    const incidents = new Map<string, { version: number; state: Incident; events: NewEvent[] }>();
-    const loadIncident = async (incidentId: string) => {
-      let entry = incidents.get(incidentId);
-      if (!entry) {
-        const events = await this.store.readStream(incidentStreamId(incidentId), {}, tx);
-        entry = {
-          version: events.at(-1)?.streamVersion ?? 0,
-          state: events.reduce((s, e) => evolve(s, e as never), initialIncident),
-          events: [],
+  private async commit(deliveries: Delivery[]): Promise<DeliveryOutcome[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Read before the transaction: a transaction that waits for a second connection can
+        // starve a full pool.
+        const context = {
+          silences: await this.silences.notOver(deliveries[0]!.now),
+          rules: await this.rules.all(),
         };
-        incidents.set(incidentId, entry);
-      }
-      return entry;
-    };
-    const applyToIncident = async (command: IncidentCommand) => {
-      const entry = await loadIncident(command.data.incidentId);
-      for (const event of decide(command, entry.state)) {
-        entry.state = evolve(entry.state, event);
-        entry.events.push({ type: event.type, data: event.data, metadata: eventMetadata, occurredAt: now });
-      }
-    };
-
-    const snapshots = new Map(
-      (
-        await tx.query<{ stream_id: string; version: number; state: Partial<AlertGroup> }>(
-          `SELECT stream_id, version, state FROM alert_group_snapshots WHERE stream_id = ANY($1::text[])`,
-          [streamIds],
-        )
-      ).rows.map((r) => [r.stream_id, r]),
-    );
-    const snapshotWrites: Array<{ stream_id: string; version: number; state: AlertGroup }> = [];
-    for (const streamId of streamIds) {
-      // The snapshot, then only what came after it (normally nothing).
-      const snapshot = snapshots.get(streamId);
-      const later = await this.store.readStream(streamId, { fromVersion: snapshot?.version ?? 0 }, tx);
-      let group: AlertGroup = later.reduce((g, e) => evolveAlertGroup(g, e as unknown as AlertGroupEvent), {
-        ...emptyAlertGroup,
-        ...snapshot?.state,
-      });
-      const version = later.at(-1)?.streamVersion ?? snapshot?.version ?? 0;
-      const newEvents: NewEvent[] = [];
-      for (const alert of groups.get(streamId)!) {
-        const situation = group.incidentId
-          ? { incidentId: group.incidentId, open: isOpen((await loadIncident(group.incidentId)).state) }
-          : null;
-        const decision = decideAlert(
-          {
-            alert,
-            integrationId: integration.id,
-            service: integration.service,
-            receivedAt: now,
-            newIncidentId: uuidv7(),
-            autoResolve: integration.autoResolve,
-            // Silences match the alert's labels plus the service, source and severity Vigil gave it.
-            silenceId:
-              silencing(
-                silences,
-                {
-                  ...alert.labels,
-                  service: integration.service,
-                  source: alert.source,
-                  severity: alert.severity,
-                },
-                now,
-              )?.id ?? null,
-          },
-          group,
-          situation,
+        const { outcomes, events } = await withTransaction(this.pool, (tx) =>
+          commitBatch(tx, this.store, deliveries, context),
         );
-        for (const event of decision.events) {
-          group = evolveAlertGroup(group, event);
-          newEvents.push({ type: event.type, data: event.data, metadata: eventMetadata, occurredAt: now });
+        if (events.length > 0) {
+          for (const e of events) this.store.rememberHead(e.streamId, e.streamVersion, e.hash);
+          this.onCommitted(events);
         }
-        for (const consequence of decision.incident) {
-          await applyToIncident(toIncidentCommand(consequence, integration, metadata));
-        }
-      }
-      if (newEvents.length > 0) {
-        requests.push({
-          streamId,
-          streamType: ALERT_GROUP_STREAM_TYPE,
-          expectedVersion: version,
-          events: newEvents,
-        });
-        snapshotWrites.push({ stream_id: streamId, version: version + newEvents.length, state: group });
+        return outcomes;
+      } catch (error) {
+        if (!retryable(error) || attempt >= MAX_ATTEMPTS) throw error;
       }
     }
-    for (const [incidentId, entry] of incidents) {
-      if (entry.events.length === 0) continue;
-      requests.push({
-        streamId: incidentStreamId(incidentId),
-        streamType: INCIDENT_STREAM_TYPE,
-        expectedVersion: entry.version,
-        events: entry.events,
-      });
-    }
-    const results = await this.store.appendMany(requests, tx);
-    if (snapshotWrites.length > 0) {
-      await tx.query(
-        `INSERT INTO alert_group_snapshots SELECT * FROM jsonb_populate_recordset(null::alert_group_snapshots, $1::jsonb)
-         ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state
-         WHERE alert_group_snapshots.version < EXCLUDED.version`,
-        [JSON.stringify(snapshotWrites)],
-      );
-    }
-    return { response: delivery.response, replayed: false, events: results.flatMap((r) => r.events) };
   }
 }
-
-const isOpen = (incident: Incident) => incident.status !== 'none' && incident.status !== 'resolved';
-
-/** Clock skew at the sender must not put impact in the future: the incident would refuse it. */
-const notAfter = (time: string, now: string) => (Date.parse(time) > Date.parse(now) ? now : time);
-
-const toIncidentCommand = (
-  consequence: IncidentConsequence,
-  integration: Integration,
-  metadata: CommandMetadata,
-): IncidentCommand => {
-  switch (consequence.type) {
-    case 'open': {
-      const { alert } = consequence;
-      return {
-        type: 'OpenIncident',
-        data: {
-          incidentId: consequence.incidentId,
-          title: (alert.summary || `Alert from ${integration.name}`).slice(0, 200),
-          service: integration.service,
-          severity: alert.severity,
-          impactStartedAt: notAfter(alert.startsAt, metadata.now),
-        },
-        metadata,
-      };
-    }
-    case 'attach': {
-      const { alert } = consequence;
-      return {
-        type: 'AttachAlert',
-        data: {
-          incidentId: consequence.incidentId,
-          integrationId: integration.id,
-          alertKey: alert.dedupKey,
-          source: alert.source,
-          summary: alert.summary,
-          severity: alert.severity,
-          startsAt: alert.startsAt,
-        },
-        metadata,
-      };
-    }
-    case 'resolve':
-      return {
-        type: 'ResolveIncident',
-        data: { incidentId: consequence.incidentId, summary: consequence.summary },
-        metadata,
-      };
-  }
-};

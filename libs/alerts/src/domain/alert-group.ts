@@ -1,4 +1,5 @@
 import type { Severity } from '#vigil/incidents';
+import { withinWindow, type GroupingRule } from './grouping.js';
 import type { NormalisedAlert } from './normalised-alert.js';
 
 /**
@@ -151,7 +152,7 @@ export const evolveAlertGroup = (state: AlertGroup, event: AlertGroupEvent): Ale
 };
 
 /** What the group's incident looks like right now, as far as the decision needs to know. */
-export type IncidentSituation = { incidentId: string; open: boolean } | null;
+export type IncidentSituation = { incidentId: string; open: boolean; openedAt?: string } | null;
 
 export interface ReceiveAlert {
   alert: NormalisedAlert;
@@ -165,6 +166,8 @@ export interface ReceiveAlert {
   /** The active silence that matches the alert's labels, if any. */
   silenceId: string | null;
   flapping?: { maxFires: number; windowMinutes: number };
+  /** The service's grouping rule: its window decides whether a new alert may still join the open incident. */
+  grouping?: GroupingRule | null;
 }
 
 /** What the incident must go through as a consequence, decided here, carried out by the incident's own decider. */
@@ -190,10 +193,15 @@ export const decideAlert = (
   cmd: ReceiveAlert,
   group: AlertGroup,
   incident: IncidentSituation,
+  /** The incident of the alert itself when it is firing and that is not the group's latest (a window split them). */
+  alertIncident: IncidentSituation = null,
 ): AlertDecision => {
   const { alert, receivedAt } = cmd;
   const firing = own(group.firing, alert.dedupKey);
   const incidentOpen = incident !== null && incident.open;
+  // What the firing alert belongs to: the group's latest incident, or an earlier one of the group.
+  const its = firing && incident?.incidentId === firing.incidentId ? incident : alertIncident;
+  const itsOpen = firing !== undefined && its !== null && its.open && its.incidentId === firing.incidentId;
   switch (alert.action) {
     case 'trigger': {
       if (firing && firing.lastFact === alert.fact) return NOTHING;
@@ -221,7 +229,7 @@ export const decideAlert = (
           incident: [],
         };
       }
-      if (firing && incidentOpen && firing.incidentId === incident.incidentId) {
+      if (itsOpen) {
         return {
           events: [
             {
@@ -230,7 +238,7 @@ export const decideAlert = (
                 alertKey: alert.dedupKey,
                 fact: alert.fact,
                 receivedAt,
-                incidentId: incident.incidentId,
+                incidentId: firing.incidentId,
               },
             },
           ],
@@ -261,7 +269,7 @@ export const decideAlert = (
           };
         }
       }
-      const opens = !incidentOpen;
+      const opens = !incidentOpen || !withinWindow(cmd.grouping, incident.openedAt ?? receivedAt, receivedAt);
       const incidentId = opens ? cmd.newIncidentId : incident.incidentId;
       return {
         events: [
@@ -309,12 +317,11 @@ export const decideAlert = (
         };
       }
       if (!firing) return NOTHING;
-      const stillFiring = Object.keys(group.firing).filter((k) => k !== alert.dedupKey);
-      const resolvesIncident =
-        cmd.autoResolve &&
-        incidentOpen &&
-        stillFiring.length === 0 &&
-        firing.incidentId === incident.incidentId;
+      // Only the alerts of this alert's incident keep it open: a window can split a group across incidents.
+      const stillFiring = Object.entries(group.firing).filter(
+        ([key, other]) => key !== alert.dedupKey && other.incidentId === firing.incidentId,
+      );
+      const resolvesIncident = cmd.autoResolve && itsOpen && stillFiring.length === 0;
       return {
         events: [
           {
@@ -323,7 +330,7 @@ export const decideAlert = (
               alertKey: alert.dedupKey,
               fact: alert.fact,
               receivedAt,
-              incidentId: incidentOpen ? incident.incidentId : null,
+              incidentId: itsOpen ? firing.incidentId : null,
             },
           },
         ],
@@ -331,7 +338,7 @@ export const decideAlert = (
           ? [
               {
                 type: 'resolve',
-                incidentId: incident.incidentId,
+                incidentId: firing.incidentId,
                 summary: alert.summary ? `All alerts resolved: ${alert.summary}` : 'All alerts resolved',
               },
             ]

@@ -6,3 +6,4 @@ export * from './pagerduty.adapter.js';
 export * from './generic.adapter.js';
 export * from './cloudwatch.adapter.js';
 export * from './alert-group.js';
+export * from './grouping.js';

@@ -112,6 +112,36 @@ export class PostgresEventStore {
   }
 
   /** The stream's current version; 0 when it does not exist. */
+  /**
+   * Several streams' events after each one's `fromVersion`, in one round trip:
+   * a map from stream id to its events in order (streams with none are absent).
+   */
+  async readStreams(
+    streams: ReadonlyArray<{ streamId: string; fromVersion?: number }>,
+    db: Queryable = this.pool,
+  ): Promise<Map<string, RecordedEvent[]>> {
+    const byStream = new Map<string, RecordedEvent[]>();
+    if (streams.length === 0) return byStream;
+    const { rows } = await db.query<EventRow>({
+      name: 'vigil-read-streams',
+      text: `SELECT e.* FROM unnest($1::text[], $2::int[]) AS wanted(sid, after),
+             LATERAL (SELECT ${EVENT_COLUMNS} FROM events
+                      WHERE stream_id = wanted.sid AND stream_version > wanted.after
+                      ORDER BY stream_version) e`,
+      values: [streams.map((s) => s.streamId), streams.map((s) => s.fromVersion ?? 0)],
+    });
+    for (const row of rows) {
+      const events = byStream.get(row.stream_id) ?? [];
+      if (events.length === 0) byStream.set(row.stream_id, events);
+      events.push(toRecordedEvent(row, this.upcasters));
+    }
+    for (const [streamId, events] of byStream) {
+      const last = events.at(-1)!;
+      this.heads.set(streamId, last.streamVersion, last.hash);
+    }
+    return byStream;
+  }
+
   async streamVersion(streamId: string, db: Queryable = this.pool): Promise<number> {
     const { rows } = await db.query<{ v: number | null }>({
       name: 'vigil-stream-version',

@@ -1,0 +1,401 @@
+import { createHash } from 'node:crypto';
+import type { PoolClient } from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import type { AppendRequest, NewEvent, PostgresEventStore, RecordedEvent } from '#vigil/event-store';
+import {
+  decide,
+  evolve,
+  initialIncident,
+  INCIDENT_STREAM_TYPE,
+  incidentStreamId,
+  type CommandMetadata,
+  type Incident,
+  type IncidentCommand,
+} from '#vigil/incidents';
+import {
+  decideAlert,
+  emptyAlertGroup,
+  evolveAlertGroup,
+  type AlertGroup,
+  type AlertGroupEvent,
+  type IncidentConsequence,
+} from '../domain/alert-group.js';
+import { groupKeyOf, type GroupingRule } from '../domain/grouping.js';
+import type { NormalisedAlert } from '../domain/normalised-alert.js';
+import { silencing, type Silence } from '../domain/silences.js';
+import type { Integration } from '../integrations/integrations.js';
+
+export const ALERT_GROUP_STREAM_TYPE = 'alert-group';
+
+/** The group's stream id: the group key can be any text, so it is hashed to a bounded id. */
+export const alertGroupStreamId = (integrationId: string, groupKey: string) =>
+  `alert-group-${integrationId}-${createHash('sha256').update(groupKey).digest('hex').slice(0, 32)}`;
+
+export interface Delivery {
+  integration: Integration;
+  /** Identifies the payload (a hash of its bytes, or the sender's message id): a retry gets the first answer and appends nothing. */
+  payloadHash: string;
+  alerts: NormalisedAlert[];
+  /** What to answer the sender (stored with the receipt). */
+  response: unknown;
+  now: string;
+  /** Other events the delivery records, in the same transaction (a change event). */
+  also?: AppendRequest[];
+}
+
+export interface DeliveryOutcome {
+  response: unknown;
+  /** True when this was a retry of a payload already taken. */
+  replayed: boolean;
+}
+
+/** What a batch's transaction needs besides the deliveries, read before it begins. */
+export interface BatchContext {
+  silences: readonly Silence[];
+  rules: ReadonlyMap<string, GroupingRule>;
+}
+
+export interface BatchResult {
+  outcomes: DeliveryOutcome[];
+  events: RecordedEvent[];
+}
+
+interface Taken {
+  delivery: Delivery;
+  /** The alerts of this delivery, each with the stream of its group. */
+  alerts: Array<{ alert: NormalisedAlert; streamId: string }>;
+}
+
+const receiptKey = (d: Delivery) => `${d.integration.id}/${d.payloadHash}`;
+
+/**
+ * Takes a batch of deliveries in one transaction: their receipts, every alert
+ * group's facts and every incident change commit together, before any sender
+ * hears 2xx. Alerts are decided in arrival order, each against the state the
+ * alerts before it (in this batch or committed) left. The groups touched are
+ * locked (advisory, in one fixed order), so batches in other processes that
+ * touch the same group queue behind this one.
+ *
+ * About nine round trips per batch, however many deliveries it holds: that is
+ * what group commit buys.
+ */
+export const commitBatch = async (
+  tx: PoolClient,
+  store: PostgresEventStore,
+  deliveries: readonly Delivery[],
+  context: BatchContext,
+): Promise<BatchResult> => {
+  // A payload twice in one batch: the second copy is a retry of the first.
+  const first = new Map<string, number>();
+  deliveries.forEach((d, i) => {
+    if (!first.has(receiptKey(d))) first.set(receiptKey(d), i);
+  });
+  const unique = [...first.values()].map((i) => deliveries[i]!);
+
+  const claimed = await claimReceipts(tx, unique);
+  const answers = new Map<string, DeliveryOutcome>();
+  const unclaimed = unique.filter((d) => !claimed.has(receiptKey(d)));
+  if (unclaimed.length > 0) {
+    // A new statement: after waiting out a concurrent copy, only it sees the receipt that copy committed.
+    const { rows } = await tx.query<{ integration_id: string; payload_hash: string; response: unknown }>(
+      `SELECT r.integration_id, r.payload_hash, r.response FROM delivery_receipts r
+       JOIN unnest($1::uuid[], $2::text[]) AS d(i, h) ON r.integration_id = d.i AND r.payload_hash = d.h`,
+      [unclaimed.map((d) => d.integration.id), unclaimed.map((d) => d.payloadHash)],
+    );
+    for (const row of rows) {
+      answers.set(`${row.integration_id}/${row.payload_hash}`, { response: row.response, replayed: true });
+    }
+  }
+
+  const taken: Taken[] = unique
+    .filter((d) => claimed.has(receiptKey(d)))
+    .map((delivery) => ({
+      delivery,
+      alerts: delivery.alerts.map((alert) => ({
+        alert,
+        streamId: alertGroupStreamId(
+          delivery.integration.id,
+          groupKeyOf(alert, context.rules.get(delivery.integration.service)),
+        ),
+      })),
+    }));
+  const streamIds = [...new Set(taken.flatMap((t) => t.alerts.map((a) => a.streamId)))];
+
+  const groups = await loadGroups(tx, store, streamIds);
+  const incidents = new IncidentCache(tx, store);
+  await incidents.load([...groups.values()].flatMap((g) => (g.state.incidentId ? [g.state.incidentId] : [])));
+
+  const requests: AppendRequest[] = taken.flatMap((t) => t.delivery.also ?? []);
+  for (const { delivery, alerts } of taken) {
+    for (const { alert, streamId } of alerts) {
+      const group = groups.get(streamId)!;
+      const rule = context.rules.get(delivery.integration.service) ?? null;
+      await receiveOne(delivery, alert, group, rule, context.silences, incidents);
+    }
+  }
+
+  const snapshotWrites: Array<{ stream_id: string; version: number; state: AlertGroup }> = [];
+  for (const [streamId, group] of groups) {
+    if (group.events.length === 0) continue;
+    requests.push({
+      streamId,
+      streamType: ALERT_GROUP_STREAM_TYPE,
+      expectedVersion: group.version,
+      events: group.events,
+    });
+    snapshotWrites.push({
+      stream_id: streamId,
+      version: group.version + group.events.length,
+      state: group.state,
+    });
+  }
+  requests.push(...incidents.appendRequests());
+
+  const results = await store.appendMany(requests, tx);
+  if (snapshotWrites.length > 0) {
+    await tx.query(
+      `INSERT INTO alert_group_snapshots SELECT * FROM jsonb_populate_recordset(null::alert_group_snapshots, $1::jsonb)
+       ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state
+       WHERE alert_group_snapshots.version < EXCLUDED.version`,
+      [JSON.stringify(snapshotWrites)],
+    );
+  }
+
+  const outcomes = deliveries.map((d): DeliveryOutcome => {
+    const index = first.get(receiptKey(d))!;
+    if (deliveries[index] !== d) return { response: deliveries[index]!.response, replayed: true };
+    return answers.get(receiptKey(d)) ?? { response: d.response, replayed: false };
+  });
+  return { outcomes, events: results.flatMap((r) => r.events) };
+};
+
+/** Claims each payload's receipt; answers the keys this transaction claimed. */
+const claimReceipts = async (tx: PoolClient, deliveries: readonly Delivery[]) => {
+  // Sorted, so two batches claiming the same payloads cannot deadlock.
+  const { rows } = await tx.query<{ integration_id: string; payload_hash: string }>({
+    name: 'vigil-claim-receipts',
+    text: `INSERT INTO delivery_receipts (integration_id, payload_hash, response)
+           SELECT i, h, r FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS d(i, h, r) ORDER BY i, h
+           ON CONFLICT DO NOTHING RETURNING integration_id, payload_hash`,
+    values: [
+      deliveries.map((d) => d.integration.id),
+      deliveries.map((d) => d.payloadHash),
+      deliveries.map((d) => JSON.stringify(d.response)),
+    ],
+  });
+  return new Set(rows.map((r) => `${r.integration_id}/${r.payload_hash}`));
+};
+
+interface LoadedGroup {
+  version: number;
+  state: AlertGroup;
+  events: NewEvent[];
+}
+
+/** Locks the groups, then reads each one's snapshot and whatever came after it (normally nothing). */
+const loadGroups = async (tx: PoolClient, store: PostgresEventStore, streamIds: string[]) => {
+  const groups = new Map<string, LoadedGroup>();
+  if (streamIds.length === 0) return groups;
+  await tx.query({
+    name: 'vigil-lock-alert-groups',
+    text: `SELECT pg_advisory_xact_lock(hashtext('vigil-alert-group'), k)
+           FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest($1::text[]) s ORDER BY 1) locks`,
+    values: [streamIds],
+  });
+  const { rows } = await tx.query<{ stream_id: string; version: number; state: Partial<AlertGroup> }>({
+    name: 'vigil-read-alert-group-snapshots',
+    text: `SELECT s.stream_id, s.version, s.state FROM alert_group_snapshots s
+           JOIN unnest($1::text[]) AS wanted(id) ON s.stream_id = wanted.id`,
+    values: [streamIds],
+  });
+  const snapshots = new Map(rows.map((r) => [r.stream_id, r]));
+  const later = await store.readStreams(
+    streamIds.map((streamId) => ({ streamId, fromVersion: snapshots.get(streamId)?.version ?? 0 })),
+    tx,
+  );
+  for (const streamId of streamIds) {
+    const snapshot = snapshots.get(streamId);
+    const events = later.get(streamId) ?? [];
+    groups.set(streamId, {
+      version: events.at(-1)?.streamVersion ?? snapshot?.version ?? 0,
+      state: events.reduce((g, e) => evolveAlertGroup(g, e as unknown as AlertGroupEvent), {
+        ...emptyAlertGroup,
+        ...snapshot?.state,
+      }),
+      events: [],
+    });
+  }
+  return groups;
+};
+
+/** The incidents a batch touches: read once, changed in memory, appended together. */
+class IncidentCache {
+  private readonly entries = new Map<string, { version: number; state: Incident; events: NewEvent[] }>();
+
+  constructor(
+    private readonly tx: PoolClient,
+    private readonly store: PostgresEventStore,
+  ) {}
+
+  async load(incidentIds: string[]) {
+    const missing = [...new Set(incidentIds)].filter((id) => !this.entries.has(id));
+    if (missing.length === 0) return;
+    const streams = await this.store.readStreams(
+      missing.map((id) => ({ streamId: incidentStreamId(id) })),
+      this.tx,
+    );
+    for (const id of missing) {
+      const events = streams.get(incidentStreamId(id)) ?? [];
+      this.entries.set(id, {
+        version: events.at(-1)?.streamVersion ?? 0,
+        state: events.reduce((s, e) => evolve(s, e as never), initialIncident),
+        events: [],
+      });
+    }
+  }
+
+  async get(incidentId: string) {
+    await this.load([incidentId]);
+    return this.entries.get(incidentId)!;
+  }
+
+  async apply(command: IncidentCommand, eventMetadata: NewEvent['metadata']) {
+    // An incident this batch opens has a fresh id and nothing to read.
+    if (command.type === 'OpenIncident' && !this.entries.has(command.data.incidentId)) {
+      this.entries.set(command.data.incidentId, { version: 0, state: initialIncident, events: [] });
+    }
+    const entry = await this.get(command.data.incidentId);
+    for (const event of decide(command, entry.state)) {
+      entry.state = evolve(entry.state, event);
+      entry.events.push({
+        type: event.type,
+        data: event.data,
+        metadata: eventMetadata,
+        occurredAt: command.metadata.now,
+      });
+    }
+  }
+
+  appendRequests(): AppendRequest[] {
+    return [...this.entries]
+      .filter(([, entry]) => entry.events.length > 0)
+      .map(([incidentId, entry]) => ({
+        streamId: incidentStreamId(incidentId),
+        streamType: INCIDENT_STREAM_TYPE,
+        expectedVersion: entry.version,
+        events: entry.events,
+      }));
+  }
+}
+
+/** One alert against its group, and the incident consequences carried out by the incident's own decider. */
+const receiveOne = async (
+  delivery: Delivery,
+  alert: NormalisedAlert,
+  group: LoadedGroup,
+  rule: GroupingRule | null,
+  silences: readonly Silence[],
+  incidents: IncidentCache,
+) => {
+  const { integration, now } = delivery;
+  const metadata: CommandMetadata = {
+    now,
+    actor: { kind: 'alert', id: integration.id, name: integration.name },
+    source: 'alert',
+  };
+  const eventMetadata = { actor: metadata.actor, source: 'alert' };
+  const situation = await situationOf(group.state.incidentId, incidents);
+  const firingIn = Object.hasOwn(group.state.firing, alert.dedupKey)
+    ? group.state.firing[alert.dedupKey]!.incidentId
+    : null;
+  const alertIncident =
+    firingIn && firingIn !== group.state.incidentId ? await situationOf(firingIn, incidents) : null;
+  const decision = decideAlert(
+    {
+      alert,
+      integrationId: integration.id,
+      service: integration.service,
+      receivedAt: now,
+      newIncidentId: uuidv7(),
+      autoResolve: integration.autoResolve,
+      grouping: rule,
+      // Silences match the alert's labels plus the service, source and severity Vigil gave it.
+      silenceId:
+        silencing(
+          silences,
+          { ...alert.labels, service: integration.service, source: alert.source, severity: alert.severity },
+          now,
+        )?.id ?? null,
+    },
+    group.state,
+    situation,
+    alertIncident,
+  );
+  for (const event of decision.events) {
+    group.state = evolveAlertGroup(group.state, event);
+    group.events.push({ type: event.type, data: event.data, metadata: eventMetadata, occurredAt: now });
+  }
+  for (const consequence of decision.incident) {
+    await incidents.apply(toIncidentCommand(consequence, integration, metadata), eventMetadata);
+  }
+};
+
+const situationOf = async (incidentId: string | null, incidents: IncidentCache) => {
+  if (!incidentId) return null;
+  const { state } = await incidents.get(incidentId);
+  return {
+    incidentId,
+    open: isOpen(state),
+    openedAt: state.status === 'none' ? undefined : state.openedAt,
+  };
+};
+
+const isOpen = (incident: Incident) => incident.status !== 'none' && incident.status !== 'resolved';
+
+/** Clock skew at the sender must not put impact in the future: the incident would refuse it. */
+const notAfter = (time: string, now: string) => (Date.parse(time) > Date.parse(now) ? now : time);
+
+const toIncidentCommand = (
+  consequence: IncidentConsequence,
+  integration: Integration,
+  metadata: CommandMetadata,
+): IncidentCommand => {
+  switch (consequence.type) {
+    case 'open': {
+      const { alert } = consequence;
+      return {
+        type: 'OpenIncident',
+        data: {
+          incidentId: consequence.incidentId,
+          title: (alert.summary || `Alert from ${integration.name}`).slice(0, 200),
+          service: integration.service,
+          severity: alert.severity,
+          impactStartedAt: notAfter(alert.startsAt, metadata.now),
+        },
+        metadata,
+      };
+    }
+    case 'attach': {
+      const { alert } = consequence;
+      return {
+        type: 'AttachAlert',
+        data: {
+          incidentId: consequence.incidentId,
+          integrationId: integration.id,
+          alertKey: alert.dedupKey,
+          source: alert.source,
+          summary: alert.summary,
+          severity: alert.severity,
+          startsAt: alert.startsAt,
+        },
+        metadata,
+      };
+    }
+    case 'resolve':
+      return {
+        type: 'ResolveIncident',
+        data: { incidentId: consequence.incidentId, summary: consequence.summary },
+        metadata,
+      };
+  }
+};

@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { ManualClock } from '#vigil/common';
+import { startTestApp, type TestApp } from '../support/app.js';
+
+describe('grouping rules per service', () => {
+  let t: TestApp;
+  const clock = new ManualClock(new Date('2026-03-01T10:00:00.000Z'));
+  const integration = async (service: string) => {
+    const res = await t.call('POST', '/v1/integrations', {
+      body: { name: 'generic test', service, type: 'generic' },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body as { id: string; key: string };
+  };
+  const send = (key: string, body: Record<string, unknown>) =>
+    t.call('POST', `/v1/integrations/${key}/alerts`, { key: null, body });
+  /** Each incident of the service with the alert keys attached to it. */
+  const incidentsOf = async (service: string) =>
+    (
+      await t.runtime.pool.query<{ stream_id: string; keys: string[] }>(
+        `SELECT o.stream_id, array_agg(a.data->>'alertKey' ORDER BY a.data->>'alertKey') AS keys
+         FROM events o JOIN events a ON a.stream_id = o.stream_id AND a.type = 'AlertAttached'
+         WHERE o.type = 'IncidentOpened' AND o.data->>'service' = $1
+         GROUP BY o.stream_id, o.global_position ORDER BY o.global_position`,
+        [service],
+      )
+    ).rows.map((r) => r.keys);
+
+  before(async () => {
+    t = await startTestApp({ clock });
+  });
+  after(() => t.close());
+
+  it('are validated, admin-only to change, and read back', async () => {
+    const service = `svc-${randomUUID().slice(0, 8)}`;
+    assert.equal((await t.call('GET', `/v1/grouping-rules/${service}`)).status, 404);
+    const bad = await t.call('PUT', `/v1/grouping-rules/${service}`, {
+      body: { groupBy: ['ok', 'not-a-label', 'ok'], windowMinutes: 0 },
+    });
+    assert.equal(bad.status, 400);
+    assert.match(bad.headers.get('content-type') ?? '', /application\/problem\+json/);
+    assert.deepEqual(
+      new Set(bad.body.errors.map((e: { field: string }) => e.field)),
+      new Set(['groupBy[1]', 'groupBy', 'windowMinutes']),
+    );
+    const wrongType = await t.call('PUT', `/v1/grouping-rules/${service}`, { body: { groupBy: 'cluster' } });
+    assert.equal(wrongType.status, 400);
+    const badService = await t.call('PUT', `/v1/grouping-rules/${encodeURIComponent('no spaces')}`, {
+      body: { groupBy: [] },
+    });
+    assert.equal(badService.status, 400);
+    const reader = await t.keyWith('incidents:read');
+    assert.equal(
+      (await t.call('PUT', `/v1/grouping-rules/${service}`, { key: reader, body: { groupBy: [] } })).status,
+      403,
+    );
+    assert.equal(
+      (await t.call('GET', '/v1/grouping-rules')).body.items.some(
+        (r: { service: string }) => r.service === service,
+      ),
+      false,
+      'nothing stored',
+    );
+
+    const put = await t.call('PUT', `/v1/grouping-rules/${service}`, {
+      body: { groupBy: ['cluster'], windowMinutes: 30 },
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const got = await t.call('GET', `/v1/grouping-rules/${service}`, { key: reader });
+    assert.deepEqual([got.body.groupBy, got.body.windowMinutes], [['cluster'], 30]);
+    assert.equal((await t.call('DELETE', `/v1/grouping-rules/${service}`)).status, 204);
+    assert.equal((await t.call('DELETE', `/v1/grouping-rules/${service}`)).status, 404);
+  });
+
+  it('fold alerts with equal group_by labels into one incident, and split the others', async () => {
+    const service = `svc-${randomUUID().slice(0, 8)}`;
+    const { key } = await integration(service);
+    const put = await t.call('PUT', `/v1/grouping-rules/${service}`, {
+      body: { groupBy: ['cluster', 'alertname'] },
+    });
+    assert.equal(put.status, 200);
+    const alert = (dedupKey: string, cluster: string) =>
+      send(key, {
+        dedupKey,
+        summary: `${dedupKey} is slow`,
+        labels: { alertname: 'Latency', cluster, pod: dedupKey },
+      });
+    for (const [dedupKey, cluster] of [
+      ['a', 'eu'],
+      ['b', 'eu'],
+      ['c', 'us'],
+      ['d', 'eu'],
+    ] as const) {
+      assert.equal((await alert(dedupKey, cluster)).status, 202);
+    }
+    assert.deepEqual(await incidentsOf(service), [['a', 'b', 'd'], ['c']]);
+  });
+
+  it('without a rule, each alert keeps the group its source gave it', async () => {
+    const service = `svc-${randomUUID().slice(0, 8)}`;
+    const { key } = await integration(service);
+    for (const dedupKey of ['a', 'b']) {
+      assert.equal((await send(key, { dedupKey, summary: 's', labels: { cluster: 'eu' } })).status, 202);
+    }
+    assert.deepEqual(await incidentsOf(service), [['a'], ['b']]);
+  });
+
+  it('the window: a new alert after it opens a fresh incident, a repeat stays with its own', async () => {
+    const service = `svc-${randomUUID().slice(0, 8)}`;
+    const { key } = await integration(service);
+    await t.call('PUT', `/v1/grouping-rules/${service}`, {
+      body: { groupBy: ['cluster'], windowMinutes: 10 },
+    });
+    const at = (iso: string) => clock.set(iso);
+    const fire = (dedupKey: string, summary = 's') =>
+      send(key, { dedupKey, summary, labels: { cluster: 'eu' } });
+    at('2026-03-01T11:00:00.000Z');
+    assert.equal((await fire('a')).status, 202);
+    at('2026-03-01T11:09:00.000Z');
+    assert.equal((await fire('b')).status, 202);
+    at('2026-03-01T11:10:00.000Z');
+    assert.equal((await fire('c')).status, 202);
+    assert.equal((await fire('a', 'a changed')).status, 202);
+    assert.deepEqual(await incidentsOf(service), [['a', 'b'], ['c']]);
+    const repeats = await t.runtime.pool.query(
+      `SELECT 1 FROM events WHERE type = 'AlertRepeated' AND data->>'alertKey' = 'a' AND stream_type = 'alert-group'
+       AND stream_id IN (SELECT stream_id FROM events WHERE type = 'AlertTriggered' AND data->>'service' = $1)`,
+      [service],
+    );
+    assert.equal(repeats.rowCount, 1);
+  });
+});
+
+describe('group commit', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  it('takes concurrent deliveries together in fewer transactions, and answers each only after commit', async () => {
+    const service = `svc-${randomUUID().slice(0, 8)}`;
+    const { key } = (
+      await t.call('POST', '/v1/integrations', { body: { name: 'burst', service, type: 'generic' } })
+    ).body as { key: string };
+    const n = 120;
+    const answers = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        t.call('POST', `/v1/integrations/${key}/alerts`, {
+          key: null,
+          body: { dedupKey: `k${i}`, summary: `alert ${i}` },
+        }),
+      ),
+    );
+    assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([202]));
+    const { rows } = await t.runtime.pool.query<{ alerts: string; transactions: string }>(
+      `SELECT count(*) AS alerts, count(DISTINCT transaction_id) AS transactions FROM events
+       WHERE type = 'AlertTriggered' AND data->>'service' = $1`,
+      [service],
+    );
+    assert.equal(Number(rows[0]!.alerts), n, 'every accepted alert is in the log');
+    assert.ok(
+      Number(rows[0]!.transactions) <= n / 2,
+      `${n} concurrent deliveries took ${rows[0]!.transactions} transactions`,
+    );
+  });
+
+  it('one delivery that the database refuses fails alone; the rest of its batch commits', async () => {
+    const integration = (
+      await t.runtime.integrations.create({ name: 'poison', service: 'poison', type: 'generic' })
+    ).integration;
+    const now = new Date().toISOString();
+    const delivery = (i: number, data: Record<string, unknown>) => ({
+      integration,
+      payloadHash: `poison-${randomUUID()}-${i}`,
+      alerts: [],
+      response: { i },
+      now,
+      also: [
+        {
+          streamId: `poison-${randomUUID()}`,
+          streamType: 'poison',
+          expectedVersion: 0,
+          events: [{ type: 'Poison', data }],
+        },
+      ],
+    });
+    // PostgreSQL's jsonb refuses the NUL character: a failure that no retry can mend.
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        t.runtime.ingestion.deliver(delivery(i, i === 5 ? { bad: 'nul\u0000' } : { ok: i })),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      Array.from({ length: 12 }, (_, i) => (i === 5 ? 'rejected' : 'fulfilled')),
+    );
+    const stored = await t.runtime.pool.query(`SELECT data FROM events WHERE stream_type = 'poison'`);
+    assert.equal(stored.rowCount, 11);
+  });
+});
