@@ -5,6 +5,7 @@ import { Integrations1764300000003 } from './1764300000003-integrations.js';
 import { Silences1764300000004 } from './1764300000004-silences.js';
 import { AlertFatigue1764300000005 } from './1764300000005-alert-fatigue.js';
 import { AlertGroupSnapshots1764300000006 } from './1764300000006-alert-group-snapshots.js';
+import { IntegrationReceiverSettings1764300000007 } from './1764300000007-integration-receiver-settings.js';
 import { GroupingRules1764300000008 } from './1764300000008-grouping-rules.js';
 
 /** Every migration, oldest first. Never edit one that has landed; add a new one. */
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   Silences1764300000004,
   AlertFatigue1764300000005,
   AlertGroupSnapshots1764300000006,
+  IntegrationReceiverSettings1764300000007,
   GroupingRules1764300000008,
 ];

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ProblemError, RequireScope, validationProblem } from '#vigil/common';
-import { Integrations } from '../integrations/integrations.js';
+import { Integrations, type IntegrationType } from '../integrations/integrations.js';
 import { CreateIntegrationDto, UpdateIntegrationDto } from './integrations.dto.js';
 
 const uuid = new ParseUUIDPipe({
@@ -10,6 +10,19 @@ const uuid = new ParseUUIDPipe({
 
 const notFound = (id: string) =>
   new ProblemError(404, 'integration-not-found', 'Integration not found', `Integration ${id} does not exist`);
+
+/** A secret is checked only by the Grafana receiver, topic ARNs only by the CloudWatch one. */
+const checkSettingsFit = (
+  type: IntegrationType,
+  settings: { secret?: string | null; snsTopicArns?: string[] },
+): void => {
+  const errors: Array<{ field: string; message: string }> = [];
+  if (typeof settings.secret === 'string' && type !== 'grafana')
+    errors.push({ field: 'secret', message: 'only grafana integrations take a secret' });
+  if (settings.snsTopicArns !== undefined && settings.snsTopicArns.length > 0 && type !== 'cloudwatch')
+    errors.push({ field: 'snsTopicArns', message: 'only cloudwatch integrations take SNS topic ARNs' });
+  if (errors.length > 0) throw validationProblem(errors);
+};
 
 @ApiTags('integrations')
 @ApiBearerAuth()
@@ -22,6 +35,7 @@ export class IntegrationsController {
   @RequireScope('admin')
   @ApiOperation({ summary: 'Create an integration; the answer holds its key (shown once)' })
   async create(@Body() body: CreateIntegrationDto) {
+    checkSettingsFit(body.type, body);
     const { integration, key } = await this.integrations.create(body);
     return { ...integration, key };
   }
@@ -50,8 +64,15 @@ export class IntegrationsController {
 
   @Patch(':id')
   @RequireScope('admin')
-  @ApiOperation({ summary: 'Rename, change auto-resolve, disable or enable' })
+  @ApiOperation({
+    summary: 'Rename, change auto-resolve, disable or enable, set or clear the secret, set the SNS topics',
+  })
   async update(@Param('id', uuid) id: string, @Body() body: UpdateIntegrationDto) {
+    if (body.secret !== undefined || body.snsTopicArns !== undefined) {
+      const current = await this.integrations.get(id);
+      if (!current) throw notFound(id);
+      checkSettingsFit(current.type, body);
+    }
     return (await this.integrations.update(id, body)) ?? Promise.reject(notFound(id));
   }
 }

@@ -1,8 +1,51 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+} from 'class-validator';
+import { SNS_TOPIC_ARN } from '../domain/sns-message.js';
 import { INTEGRATION_TYPES } from '../integrations/integrations.js';
 
-export class CreateIntegrationDto {
+const SECRET_DESCRIPTION =
+  'Grafana integrations only: the HMAC secret Grafana signs requests with. Requests without a valid ' +
+  'signature are then refused. Write-only: answers say hasSecret, never the secret.';
+const TOPICS_DESCRIPTION =
+  'CloudWatch integrations only: the SNS topic ARNs whose messages are taken (subscriptions confirmed, ' +
+  'notifications ingested); messages from any other topic are refused with 403.';
+
+/** Shared by create and update: the receivers' settings. */
+class ReceiverSettingsDto {
+  @ApiPropertyOptional({ description: SECRET_DESCRIPTION, writeOnly: true, nullable: true })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(512)
+  @Matches(/^[^\u0000]*$/, { message: 'secret must not contain NUL characters' })
+  secret?: string | null;
+
+  @ApiPropertyOptional({
+    description: TOPICS_DESCRIPTION,
+    type: [String],
+    example: ['arn:aws:sns:eu-west-1:123456789012:cloudwatch-alarms'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @Matches(SNS_TOPIC_ARN, { each: true, message: 'each value in snsTopicArns must be an SNS topic ARN' })
+  snsTopicArns?: string[];
+}
+
+export class CreateIntegrationDto extends ReceiverSettingsDto {
   @ApiProperty({ example: 'Prometheus (prod)' })
   @IsString()
   @IsNotEmpty()
@@ -31,7 +74,8 @@ export class CreateIntegrationDto {
   autoResolve?: boolean;
 }
 
-export class UpdateIntegrationDto {
+/** A field left out is left as it is; `secret: null` removes the secret. */
+export class UpdateIntegrationDto extends ReceiverSettingsDto {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()

@@ -16,6 +16,16 @@ export interface Integration {
   createdAt: string;
   rotatedAt: string | null;
   disabledAt: string | null;
+  /** Whether requests must carry an HMAC signature (Grafana); the secret itself is never returned. */
+  hasSecret: boolean;
+  /** SNS topics this integration takes messages from (CloudWatch); any other topic is refused. */
+  snsTopicArns: string[];
+}
+
+/** What a receiver needs beyond the integration: the secret its requests are signed with, if any. */
+export interface Receiver {
+  integration: Integration;
+  hmacSecret: string | null;
 }
 
 interface Row {
@@ -28,9 +38,13 @@ interface Row {
   created_at: Date;
   rotated_at: Date | null;
   disabled_at: Date | null;
+  has_secret: boolean;
+  sns_topic_arns: string[];
 }
 
-const COLUMNS = 'id, name, service, type, key_prefix, auto_resolve, created_at, rotated_at, disabled_at';
+const COLUMNS =
+  'id, name, service, type, key_prefix, auto_resolve, created_at, rotated_at, disabled_at, ' +
+  '(hmac_secret IS NOT NULL) AS has_secret, sns_topic_arns';
 
 const toIntegration = (r: Row): Integration => ({
   id: r.id,
@@ -42,6 +56,8 @@ const toIntegration = (r: Row): Integration => ({
   createdAt: r.created_at.toISOString(),
   rotatedAt: r.rotated_at?.toISOString() ?? null,
   disabledAt: r.disabled_at?.toISOString() ?? null,
+  hasSecret: r.has_secret,
+  snsTopicArns: r.sns_topic_arns,
 });
 
 /** 32 lowercase hex characters, the length PagerDuty clients check a routing key for. */
@@ -52,20 +68,33 @@ const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
  * Integrations: an alert source attached to a service, reached by its secret
  * key. Only the key's hash is stored; active keys are cached briefly, since
  * every alert looks one up.
+ *
+ * The HMAC secret is stored as given, because verifying a signature needs the
+ * key itself (a hash of it would not do). It stays out of `Integration`, so no
+ * answer or log that carries an integration can carry it. Encrypting it at
+ * rest is not done yet.
  */
 export class Integrations {
-  private readonly cache = new Map<string, { integration: Integration | null; until: number }>();
+  private readonly cache = new Map<string, { receiver: Receiver | null; until: number }>();
 
   constructor(
     private readonly pool: Pool,
     private readonly cacheMs = 5000,
   ) {}
 
-  async create(input: { name: string; service: string; type: IntegrationType; autoResolve?: boolean }) {
+  async create(input: {
+    name: string;
+    service: string;
+    type: IntegrationType;
+    autoResolve?: boolean;
+    secret?: string | null;
+    snsTopicArns?: string[];
+  }) {
     const key = newKey();
     const { rows } = await this.pool.query<Row>(
-      `INSERT INTO integrations (id, name, service, type, key_hash, key_prefix, auto_resolve)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+      `INSERT INTO integrations
+         (id, name, service, type, key_hash, key_prefix, auto_resolve, hmac_secret, sns_topic_arns)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
       [
         uuidv7(),
         input.name,
@@ -74,6 +103,8 @@ export class Integrations {
         hashKey(key),
         key.slice(0, 6),
         input.autoResolve ?? true,
+        input.secret ?? null,
+        input.snsTopicArns ?? [],
       ],
     );
     return { integration: toIntegration(rows[0]!), key };
@@ -93,18 +124,25 @@ export class Integrations {
 
   /** The enabled integration a key belongs to, or null (unknown, disabled or malformed alike). */
   async byKey(key: string): Promise<Integration | null> {
+    return (await this.receiverByKey(key))?.integration ?? null;
+  }
+
+  /** As `byKey`, with the secret a receiver checks signatures with. */
+  async receiverByKey(key: string): Promise<Receiver | null> {
     if (!/^[0-9a-f]{32}$/.test(key)) return null;
     const hash = hashKey(key);
     const cached = this.cache.get(hash);
-    if (cached && cached.until > Date.now()) return cached.integration;
-    const { rows } = await this.pool.query<Row>(
-      `SELECT ${COLUMNS} FROM integrations WHERE key_hash = $1 AND disabled_at IS NULL`,
+    if (cached && cached.until > Date.now()) return cached.receiver;
+    const { rows } = await this.pool.query<Row & { hmac_secret: string | null }>(
+      `SELECT ${COLUMNS}, hmac_secret FROM integrations WHERE key_hash = $1 AND disabled_at IS NULL`,
       [hash],
     );
-    const integration = rows[0] ? toIntegration(rows[0]) : null;
+    const receiver = rows[0]
+      ? { integration: toIntegration(rows[0]), hmacSecret: rows[0].hmac_secret }
+      : null;
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { integration, until: Date.now() + this.cacheMs });
-    return integration;
+    this.cache.set(hash, { receiver, until: Date.now() + this.cacheMs });
+    return receiver;
   }
 
   /** A new key; the old one stops working at once. */
@@ -119,15 +157,35 @@ export class Integrations {
     return rows[0] ? { integration: toIntegration(rows[0]), key } : null;
   }
 
-  async update(id: string, changes: { name?: string; autoResolve?: boolean; disabled?: boolean }) {
+  /** `secret: null` removes the secret; an absent field is left as it is. */
+  async update(
+    id: string,
+    changes: {
+      name?: string;
+      autoResolve?: boolean;
+      disabled?: boolean;
+      secret?: string | null;
+      snsTopicArns?: string[];
+    },
+  ) {
     const { rows } = await this.pool.query<Row>(
       `UPDATE integrations SET
          name = coalesce($2, name),
          auto_resolve = coalesce($3, auto_resolve),
          disabled_at = CASE WHEN $4::boolean IS NULL THEN disabled_at
-                            WHEN $4 THEN coalesce(disabled_at, now()) ELSE NULL END
+                            WHEN $4 THEN coalesce(disabled_at, now()) ELSE NULL END,
+         hmac_secret = CASE WHEN $5::boolean THEN $6::text ELSE hmac_secret END,
+         sns_topic_arns = coalesce($7::text[], sns_topic_arns)
        WHERE id = $1 RETURNING ${COLUMNS}`,
-      [id, changes.name ?? null, changes.autoResolve ?? null, changes.disabled ?? null],
+      [
+        id,
+        changes.name ?? null,
+        changes.autoResolve ?? null,
+        changes.disabled ?? null,
+        changes.secret !== undefined,
+        changes.secret ?? null,
+        changes.snsTopicArns ?? null,
+      ],
     );
     this.cache.clear();
     return rows[0] ? toIntegration(rows[0]) : null;
