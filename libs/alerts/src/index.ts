@@ -8,3 +8,6 @@ export * from './read-models/alert-fatigue.projection.js';
 export * from './read-models/alert-fatigue.report.js';
 export * from './grouping/grouping-rules.js';
 export * from './http/grouping-rules.controller.js';
+export * from './domain/sns-message.js';
+export * from './domain/grafana-signature.js';
+export * from './sns/sns-verifier.js';

@@ -9,6 +9,13 @@ export interface VigilConfig {
   roles: { api: boolean; worker: boolean };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   databasePoolSize: number;
+  /**
+   * Where SNS signing certificates and subscription URLs may be fetched from.
+   * `certHostPattern` null means AWS's SNS hosts over https, the only setting
+   * for production; a pattern (matched against the URL's host and port) and
+   * `allowLoopbackHttp` exist for tests against a local fake SNS.
+   */
+  sns: { certHostPattern: string | null; allowLoopbackHttp: boolean };
 }
 
 export class ConfigError extends Error {
@@ -59,5 +66,34 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig =>
     roles: { api: roles.includes('api'), worker: roles.includes('worker') },
     logLevel: logLevel as VigilConfig['logLevel'],
     databasePoolSize: integer(env, 'VIGIL_DB_POOL_SIZE', 10, 2, 200),
+    sns: snsTrust(env),
   };
+};
+
+/**
+ * VIGIL_SNS_CERT_HOST_PATTERN replaces AWS's SNS host rule and must be an
+ * anchored regular expression (^…$), so it cannot match by accident inside a
+ * longer host. VIGIL_SNS_ALLOW_LOOPBACK_HTTP=true also lets plain http reach
+ * loopback addresses, and only together with a pattern. Both are for tests.
+ */
+const snsTrust = (env: NodeJS.ProcessEnv): VigilConfig['sns'] => {
+  const pattern = env.VIGIL_SNS_CERT_HOST_PATTERN?.trim() || null;
+  if (pattern !== null) {
+    if (!pattern.startsWith('^') || !pattern.endsWith('$')) {
+      throw new ConfigError('VIGIL_SNS_CERT_HOST_PATTERN must be anchored: start with ^ and end with $');
+    }
+    try {
+      new RegExp(pattern);
+    } catch {
+      throw new ConfigError(`VIGIL_SNS_CERT_HOST_PATTERN is not a regular expression: "${pattern}"`);
+    }
+  }
+  const http = env.VIGIL_SNS_ALLOW_LOOPBACK_HTTP ?? 'false';
+  if (http !== 'true' && http !== 'false') {
+    throw new ConfigError(`VIGIL_SNS_ALLOW_LOOPBACK_HTTP must be true or false, got "${http}"`);
+  }
+  if (http === 'true' && pattern === null) {
+    throw new ConfigError('VIGIL_SNS_ALLOW_LOOPBACK_HTTP needs VIGIL_SNS_CERT_HOST_PATTERN');
+  }
+  return { certHostPattern: pattern, allowLoopbackHttp: http === 'true' };
 };

@@ -1,14 +1,38 @@
+import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ProblemFilter, StrictValidationPipe } from '#vigil/common';
-import { pagerDutyError, RECEIVER_BODY_LIMIT_BYTES } from '#vigil/alerts';
+import {
+  AlertReceiverSettingsModule,
+  pagerDutyError,
+  RECEIVER_BODY_LIMIT_BYTES,
+  snsTrustOf,
+} from '#vigil/alerts';
 import { incidentProblem } from '#vigil/incidents';
 import { AppModule } from '../app.module.js';
 import { NestPinoLogger } from '../observability/logger.js';
 import type { Runtime } from '../runtime.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** SNS posts its JSON as text/plain; this route alone reads such a body as JSON. */
+const SNS_ROUTE = '/v1/integrations/:key/cloudwatch';
+const TEXT_PLAIN = /^\s*text\/plain\s*(;|$)/i;
+
+/** The app's modules plus the receivers' settings taken from the configuration. */
+@Module({})
+class HttpAppModule {
+  static with(runtime: Runtime): DynamicModule {
+    return {
+      module: HttpAppModule,
+      imports: [
+        AppModule.with(runtime),
+        AlertReceiverSettingsModule.with({ sns: snsTrustOf(runtime.config.sns) }),
+      ],
+    };
+  }
+}
 
 /** Builds Vigil's HTTP application on Fastify; the caller decides whether to listen. */
 export const createHttpApp = async (runtime: Runtime): Promise<NestFastifyApplication> => {
@@ -17,9 +41,11 @@ export const createHttpApp = async (runtime: Runtime): Promise<NestFastifyApplic
     trustProxy: false,
     return503OnClosing: true,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.with(runtime), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(HttpAppModule.with(runtime), adapter, {
     logger: new NestPinoLogger(runtime.log),
     abortOnError: false,
+    // req.rawBody: a signature over the body (Grafana's HMAC) is over the bytes as sent.
+    rawBody: true,
   });
   app.useGlobalFilters(
     new ProblemFilter(runtime.log, [incidentProblem], [{ pathPrefix: '/v2/', render: pagerDutyError }]),
@@ -33,6 +59,19 @@ export const createHttpApp = async (runtime: Runtime): Promise<NestFastifyApplic
   fastify.addHook('onRoute', (route) => {
     if (route.url.startsWith('/v2/') || /^\/v1\/integrations\/:key\//.test(route.url)) {
       route.bodyLimit = RECEIVER_BODY_LIMIT_BYTES;
+    }
+    // SNS labels its JSON text/plain. On its route only, such a body is handed to the JSON parser
+    // (same limit, same errors: malformed JSON is a 400); everywhere else text/plain stays a 415.
+    if (route.url === SNS_ROUTE) {
+      const own = route.onRequest === undefined ? [] : [route.onRequest].flat();
+      route.onRequest = [
+        ...own,
+        async (request) => {
+          const type = request.headers['content-type'];
+          if (type !== undefined && TEXT_PLAIN.test(type))
+            request.raw.headers['content-type'] = 'application/json';
+        },
+      ];
     }
   });
   fastify.addHook('onResponse', async (request, reply) => {

@@ -1,6 +1,17 @@
 import { createHash } from 'node:crypto';
-import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Req,
+  Res,
+  type RawBodyRequest,
+} from '@nestjs/common';
+import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { v7 as uuidv7 } from 'uuid';
 import {
   Clock,
@@ -13,16 +24,34 @@ import {
 import { canonicalJson } from '#vigil/event-store';
 import { AlertIngestion } from '../application/alert-ingestion.js';
 import { fromAlertmanager } from '../domain/alertmanager.adapter.js';
+import { fromCloudWatchAlarm } from '../domain/cloudwatch.adapter.js';
 import { fromGeneric } from '../domain/generic.adapter.js';
 import { fromGrafana } from '../domain/grafana.adapter.js';
+import {
+  checkGrafanaSignature,
+  firstHeader,
+  GRAFANA_SIGNATURE_HEADERS,
+  GRAFANA_TIMESTAMP_HEADERS,
+} from '../domain/grafana-signature.js';
 import type { AdapterResult } from '../domain/normalised-alert.js';
 import { fromPagerDutyEvent, parseChangeEvent } from '../domain/pagerduty.adapter.js';
-import { Integrations, type Integration, type IntegrationType } from '../integrations/integrations.js';
+import { parseSnsMessage } from '../domain/sns-message.js';
+import {
+  Integrations,
+  type Integration,
+  type IntegrationType,
+  type Receiver,
+} from '../integrations/integrations.js';
+import { SnsError, SnsVerifier } from '../sns/sns-verifier.js';
 
 /** The bodies of alert receivers are capped lower than the API's (PagerDuty's own limit). */
 export const RECEIVER_BODY_LIMIT_BYTES = 512 * 1024;
 
 const payloadHash = (body: unknown) => createHash('sha256').update(canonicalJson(body)).digest('hex');
+
+/** SNS keeps a message's MessageId on every redelivery, so the id alone names the delivery. */
+const snsPayloadHash = (messageId: string) =>
+  createHash('sha256').update(`sns-message-id:${messageId}`).digest('hex');
 
 /** PagerDuty's own error shape, for every error on its wire-compatible routes. */
 export const pagerDutyError = (problem: ProblemDetails) => ({
@@ -51,6 +80,46 @@ const unknownKey = () =>
     'No enabled integration has this key',
   );
 
+/** Field errors ("field: message") as a validation problem. */
+const fieldProblem = (errors: string[]) =>
+  validationProblem(
+    errors.map((e) => {
+      const at = e.indexOf(': ');
+      return at > 0 ? { field: e.slice(0, at), message: e.slice(at + 2) } : { field: '(body)', message: e };
+    }),
+  );
+
+const badSignature = (detail: string) =>
+  new ProblemError(401, 'signature-invalid', 'Signature is not valid', detail);
+
+const topicNotAllowed = () =>
+  new ProblemError(
+    403,
+    'sns-topic-not-allowed',
+    'SNS topic not allowed',
+    "The message's TopicArn is not in this integration's snsTopicArns",
+  );
+
+const snsProblem = (error: unknown): unknown => {
+  if (!(error instanceof SnsError)) return error;
+  switch (error.code) {
+    case 'untrusted-url':
+      return new ProblemError(400, 'sns-untrusted-url', 'SNS URL refused', error.message);
+    case 'bad-signature':
+      return badSignature(error.message);
+    // Upstream failures: a 5xx makes SNS deliver the message again later.
+    case 'certificate-unavailable':
+      return new ProblemError(
+        502,
+        'sns-certificate-unavailable',
+        'SNS certificate unavailable',
+        error.message,
+      );
+    case 'confirmation-failed':
+      return new ProblemError(502, 'sns-confirmation-failed', 'SNS confirmation failed', error.message);
+  }
+};
+
 @ApiTags('alerts')
 @Controller()
 export class ReceiversController {
@@ -58,6 +127,7 @@ export class ReceiversController {
     private readonly integrations: Integrations,
     private readonly ingestion: AlertIngestion,
     private readonly clock: Clock,
+    private readonly sns: SnsVerifier,
   ) {}
 
   @Post('v2/enqueue')
@@ -105,9 +175,85 @@ export class ReceiversController {
   @Post('v1/integrations/:key/grafana')
   @Public()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Grafana unified alerting webhook contact point' })
-  grafana(@Param('key') key: string, @Body() body: unknown) {
-    return this.receive(key, 'grafana', body, fromGrafana(body));
+  @ApiOperation({
+    summary: 'Grafana unified alerting webhook contact point',
+    description:
+      'When the integration has a secret, the request must carry X-Grafana-Alerting-Signature ' +
+      '(or X-Grafana-Alert-Signature): the hex HMAC-SHA256 of the body, or of "timestamp:body" when ' +
+      'X-Grafana-Alerting-Signature-Timestamp (or X-Grafana-Alerting-Timestamp) carries Unix seconds, ' +
+      'which must be within 5 minutes of now.',
+  })
+  async grafana(
+    @Param('key') key: string,
+    @Body() body: unknown,
+    @Req() request: RawBodyRequest<FastifyRequest>,
+  ) {
+    const { integration, hmacSecret } = await this.receiver(key, 'grafana');
+    if (hmacSecret !== null) {
+      // Over the bytes as sent: re-serialising the parsed body would not reproduce them.
+      const check = checkGrafanaSignature({
+        secret: hmacSecret,
+        body: request.rawBody ?? Buffer.alloc(0),
+        signature: firstHeader(request.headers, GRAFANA_SIGNATURE_HEADERS),
+        timestamp: firstHeader(request.headers, GRAFANA_TIMESTAMP_HEADERS),
+        now: this.clock.now(),
+      });
+      if (!check.ok) throw badSignature(`Grafana signature refused: ${check.reason}`);
+    }
+    return this.accept(integration, body, fromGrafana(body));
+  }
+
+  @Post('v1/integrations/:key/cloudwatch')
+  @Public()
+  @HttpCode(202)
+  @ApiConsumes('text/plain', 'application/json')
+  @ApiOperation({
+    summary: 'CloudWatch alarms through an SNS HTTP(S) subscription',
+    description:
+      'SNS posts JSON as text/plain. Every message must carry a valid SNS signature (versions 1 and 2) ' +
+      "and a TopicArn listed in the integration's snsTopicArns (403 otherwise). A SubscriptionConfirmation " +
+      'is confirmed (200), an UnsubscribeConfirmation acknowledged (200), a Notification carrying an alarm ' +
+      'state change taken (202); a redelivered MessageId appends nothing.',
+  })
+  async cloudwatch(
+    @Param('key') key: string,
+    @Body() body: unknown,
+    @Headers('x-amz-sns-message-type') headerType: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const integration = await this.integration(key, 'cloudwatch');
+    const parsed = parseSnsMessage(body, headerType);
+    if (!parsed.ok) throw fieldProblem(parsed.errors);
+    const message = parsed.message;
+    try {
+      // Both checks come before anything is fetched: the certificate URL is trusted, the topic listed.
+      this.sns.checkUrls(message);
+      if (!integration.snsTopicArns.includes(message.TopicArn)) throw topicNotAllowed();
+      await this.sns.verify(message);
+      switch (message.Type) {
+        case 'SubscriptionConfirmation':
+          await this.sns.confirm(message);
+          void reply.status(200);
+          return { status: 'confirmed', topicArn: message.TopicArn };
+        case 'UnsubscribeConfirmation':
+          void reply.status(200);
+          return { status: 'unsubscribed', topicArn: message.TopicArn };
+        case 'Notification': {
+          const alarm = fromCloudWatchAlarm(message.Message, message.MessageId);
+          if (!alarm.ok) throw fieldProblem(alarm.errors.map((e) => `Message.${e}`));
+          const outcome = await this.ingestion.deliver({
+            integration,
+            payloadHash: snsPayloadHash(message.MessageId),
+            alerts: alarm.alerts,
+            response: { status: 'accepted', alerts: alarm.alerts.length },
+            now: this.clock.iso(),
+          });
+          return outcome.response;
+        }
+      }
+    } catch (error) {
+      throw snsProblem(error);
+    }
   }
 
   @Post('v1/integrations/:key/alerts')
@@ -119,17 +265,11 @@ export class ReceiversController {
   }
 
   private async receive(key: string, type: IntegrationType, body: unknown, parsed: AdapterResult) {
-    const integration = await this.integration(key, type);
-    if (!parsed.ok) {
-      throw validationProblem(
-        parsed.errors.map((e) => {
-          const at = e.indexOf(': ');
-          return at > 0
-            ? { field: e.slice(0, at), message: e.slice(at + 2) }
-            : { field: '(body)', message: e };
-        }),
-      );
-    }
+    return this.accept(await this.integration(key, type), body, parsed);
+  }
+
+  private async accept(integration: Integration, body: unknown, parsed: AdapterResult) {
+    if (!parsed.ok) throw fieldProblem(parsed.errors);
     const outcome = await this.ingestion.deliver({
       integration,
       payloadHash: payloadHash(body),
@@ -142,8 +282,12 @@ export class ReceiversController {
 
   /** Unknown, disabled, malformed and other-type keys all answer the same 404. */
   private async integration(key: unknown, type: IntegrationType): Promise<Integration> {
-    const integration = typeof key === 'string' ? await this.integrations.byKey(key) : null;
-    if (!integration || integration.type !== type) throw unknownKey();
-    return integration;
+    return (await this.receiver(key, type)).integration;
+  }
+
+  private async receiver(key: unknown, type: IntegrationType): Promise<Receiver> {
+    const receiver = typeof key === 'string' ? await this.integrations.receiverByKey(key) : null;
+    if (!receiver || receiver.integration.type !== type) throw unknownKey();
+    return receiver;
   }
 }
