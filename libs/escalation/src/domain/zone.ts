@@ -54,9 +54,22 @@ const naive = (year: number, month: number, day: number, hour: number, minute: n
   return date.getTime();
 };
 
-/** The wall time `zone`'s clocks show at `instant`. */
-export const toWallTime = (instant: number, zone: string): number => {
-  const second = Math.floor(instant / 1000) * 1000;
+// Both directions are memoised per zone: a schedule asks about the same handoffs and window edges
+// again and again, and each Intl call costs microseconds. The caches are bounded and simply start
+// over when full.
+const CACHE_LIMIT = 50_000;
+const wallSeconds = new Map<string, number>();
+const instants = new Map<string, number>();
+const remember = (cache: Map<string, number>, key: string, value: number): number => {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+  return value;
+};
+
+const wallSecond = (second: number, zone: string): number => {
+  const key = `${zone} ${second}`;
+  const cached = wallSeconds.get(key);
+  if (cached !== undefined) return cached;
   const fields: Record<string, string> = {};
   for (const part of formatterFor(zone).formatToParts(second)) fields[part.type] = part.value;
   const rawYear = Number(fields.year);
@@ -70,7 +83,13 @@ export const toWallTime = (instant: number, zone: string): number => {
     Number(fields.minute),
     Number(fields.second),
   );
-  return wall + (instant - second);
+  return remember(wallSeconds, key, wall);
+};
+
+/** The wall time `zone`'s clocks show at `instant`. */
+export const toWallTime = (instant: number, zone: string): number => {
+  const second = Math.floor(instant / 1000) * 1000;
+  return wallSecond(second, zone) + (instant - second);
 };
 
 /** The zone's offset from UTC at `instant`, in milliseconds (positive east of Greenwich). */
@@ -88,21 +107,27 @@ export const zoneOffset = (instant: number, zone: string): number => toWallTime(
  * Assumes a zone changes its offset at most once within any 48 hours, true of real time zones.
  */
 export const fromWallTime = (wall: number, zone: string): number => {
-  const offsets = new Set([
-    zoneOffset(wall - DAY_MS, zone),
-    zoneOffset(wall, zone),
-    zoneOffset(wall + DAY_MS, zone),
-  ]);
-  for (const offset of [...offsets]) offsets.add(zoneOffset(wall - offset, zone));
-  let first: number | null = null;
-  for (const offset of offsets) {
-    const instant = wall - offset;
-    if (toWallTime(instant, zone) === wall && (first === null || instant < first)) first = instant;
+  const key = `${zone} ${wall}`;
+  return instants.get(key) ?? remember(instants, key, firstInstantReading(wall, zone));
+};
+
+const firstInstantReading = (wall: number, zone: string): number => {
+  // The offsets a day either side are the only ones that can apply near `wall`: the one before and
+  // the one after its change, if there is one.
+  const offsets = new Set([zoneOffset(wall - DAY_MS, zone), zoneOffset(wall + DAY_MS, zone)]);
+  if (offsets.size === 1) {
+    const [offset = 0] = offsets;
+    if (toWallTime(wall - offset, zone) === wall) return wall - offset;
+    // Not expected of a real zone; widen the search rather than answer wrongly.
+    offsets.add(zoneOffset(wall, zone));
+    offsets.add(zoneOffset(wall - offset, zone));
   }
-  if (first !== null) return first;
+  const candidates = [...offsets].map((offset) => wall - offset).sort((a, b) => a - b);
+  const first = candidates.find((instant) => toWallTime(instant, zone) === wall);
+  if (first !== undefined) return first;
   // In a gap: the clocks read less than `wall` up to the jump and more after it. Find the jump.
-  let low = wall - Math.max(...offsets); // before the jump: reads wall - (after - before)
-  let high = wall - Math.min(...offsets); // after the jump: reads wall + (after - before)
+  let low = candidates[0] ?? wall; // before the jump: reads wall - (after - before)
+  let high = candidates.at(-1) ?? wall; // after the jump: reads wall + (after - before)
   while (high - low > 1) {
     const middle = Math.floor((low + high) / 2);
     if (toWallTime(middle, zone) >= wall) high = middle;
