@@ -107,7 +107,12 @@ export const startRuntime = async (
     integrations: new Integrations(pool),
     silences,
     groupingRules,
-    ingestion: new AlertIngestion(pool, store, silences, groupingRules, publish),
+    ingestion: new AlertIngestion(pool, store, silences, groupingRules, publish, {
+      onBatch: (deliveries, seconds) => {
+        metrics.ingestBatchDeliveries.observe(deliveries);
+        metrics.ingestBatchDuration.observe(seconds);
+      },
+    }),
     metrics,
     committed,
     beginShutdown() {

@@ -8,3 +8,4 @@ export * from './postgres/subscriptions.js';
 export * from './postgres/command-runner.js';
 export * from './postgres/transactions.js';
 export * from './postgres/bulk-insert.js';
+export * from './postgres/folded-state-cache.js';

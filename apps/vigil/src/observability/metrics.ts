@@ -15,6 +15,18 @@ export class VigilMetrics {
     help: 'Events appended to the event store',
     registers: [this.registry],
   });
+  readonly ingestBatchDeliveries = new Histogram({
+    name: 'vigil_ingest_batch_deliveries',
+    help: 'Alert deliveries taken together in one ingestion transaction (group commit)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+  readonly ingestBatchDuration = new Histogram({
+    name: 'vigil_ingest_batch_duration_seconds',
+    help: 'How long each ingestion transaction ran, from its first statement to commit',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
   readonly subscriptionLag: Gauge<'subscription'>;
 
   constructor(lag: () => Promise<Array<{ name: string; events: number }>>) {

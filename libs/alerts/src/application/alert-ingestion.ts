@@ -2,10 +2,13 @@ import type { Pool } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import {
   ConcurrencyError,
+  FoldedStateCache,
   withTransaction,
   type PostgresEventStore,
   type RecordedEvent,
 } from '#vigil/event-store';
+import type { Incident } from '#vigil/incidents';
+import type { AlertGroup } from '../domain/alert-group.js';
 import type { GroupingRules } from '../grouping/grouping-rules.js';
 import type { Integration } from '../integrations/integrations.js';
 import type { Silences } from '../silences/silences.js';
@@ -19,6 +22,8 @@ export interface IngestionOptions {
   maxBatch?: number;
   /** Most transactions in flight at once; deliveries arriving meanwhile wait and go together in the next. */
   maxInFlight?: number;
+  /** Told of each committed transaction: how many deliveries it took and how long it ran. */
+  onBatch?: (deliveries: number, seconds: number) => void;
 }
 
 interface Waiting {
@@ -45,8 +50,11 @@ const retryable = (error: unknown) =>
 export class AlertIngestion {
   private readonly waiting: Waiting[] = [];
   private inFlight = 0;
+  private readonly groups = new FoldedStateCache<AlertGroup>();
+  private readonly incidents = new FoldedStateCache<Incident>();
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly onBatch: (deliveries: number, seconds: number) => void;
 
   constructor(
     private readonly pool: Pool,
@@ -58,6 +66,7 @@ export class AlertIngestion {
   ) {
     this.maxBatch = options.maxBatch ?? 128;
     this.maxInFlight = options.maxInFlight ?? 2;
+    this.onBatch = options.onBatch ?? (() => undefined);
   }
 
   deliver(delivery: Delivery): Promise<DeliveryOutcome> {
@@ -139,10 +148,15 @@ export class AlertIngestion {
         const context = {
           silences: await this.silences.notOver(deliveries[0]!.now),
           rules: await this.rules.all(),
+          groups: this.groups,
+          incidents: this.incidents,
         };
-        const { outcomes, events } = await withTransaction(this.pool, (tx) =>
+        const started = performance.now();
+        const { outcomes, events, remember } = await withTransaction(this.pool, (tx) =>
           commitBatch(tx, this.store, deliveries, context),
         );
+        remember();
+        this.onBatch(deliveries.length, (performance.now() - started) / 1000);
         if (events.length > 0) {
           for (const e of events) this.store.rememberHead(e.streamId, e.streamVersion, e.hash);
           this.onCommitted(events);

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import type { AppendRequest, NewEvent, PostgresEventStore, RecordedEvent } from '#vigil/event-store';
+import type {
+  AppendRequest,
+  FoldedStateCache,
+  NewEvent,
+  PostgresEventStore,
+  RecordedEvent,
+} from '#vigil/event-store';
 import {
   decide,
   evolve,
@@ -53,11 +59,16 @@ export interface DeliveryOutcome {
 export interface BatchContext {
   silences: readonly Silence[];
   rules: ReadonlyMap<string, GroupingRule>;
+  /** Folded states from earlier batches of this process: only what came after them is read. */
+  groups: FoldedStateCache<AlertGroup>;
+  incidents: FoldedStateCache<Incident>;
 }
 
 export interface BatchResult {
   outcomes: DeliveryOutcome[];
   events: RecordedEvent[];
+  /** Call once the transaction committed: keeps the states it folded for the next batch. */
+  remember: () => void;
 }
 
 interface Taken {
@@ -121,8 +132,8 @@ export const commitBatch = async (
     }));
   const streamIds = [...new Set(taken.flatMap((t) => t.alerts.map((a) => a.streamId)))];
 
-  const groups = await loadGroups(tx, store, streamIds);
-  const incidents = new IncidentCache(tx, store);
+  const groups = await loadGroups(tx, store, streamIds, context.groups);
+  const incidents = new IncidentCache(tx, store, context.incidents);
   await incidents.load([...groups.values()].flatMap((g) => (g.state.incidentId ? [g.state.incidentId] : [])));
 
   const requests: AppendRequest[] = taken.flatMap((t) => t.delivery.also ?? []);
@@ -166,7 +177,13 @@ export const commitBatch = async (
     if (deliveries[index] !== d) return { response: deliveries[index]!.response, replayed: true };
     return answers.get(receiptKey(d)) ?? { response: d.response, replayed: false };
   });
-  return { outcomes, events: results.flatMap((r) => r.events) };
+  const remember = () => {
+    for (const [streamId, group] of groups) {
+      context.groups.set(streamId, group.version + group.events.length, group.state);
+    }
+    incidents.remember();
+  };
+  return { outcomes, events: results.flatMap((r) => r.events), remember };
 };
 
 /** Claims each payload's receipt; answers the keys this transaction claimed. */
@@ -192,8 +209,16 @@ interface LoadedGroup {
   events: NewEvent[];
 }
 
-/** Locks the groups, then reads each one's snapshot and whatever came after it (normally nothing). */
-const loadGroups = async (tx: PoolClient, store: PostgresEventStore, streamIds: string[]) => {
+/**
+ * Locks the groups, then reads each one's state: from this process's cache or
+ * the stored snapshot, plus whatever came after it (normally nothing).
+ */
+const loadGroups = async (
+  tx: PoolClient,
+  store: PostgresEventStore,
+  streamIds: string[],
+  cache: FoldedStateCache<AlertGroup>,
+) => {
   const groups = new Map<string, LoadedGroup>();
   if (streamIds.length === 0) return groups;
   await tx.query({
@@ -202,25 +227,33 @@ const loadGroups = async (tx: PoolClient, store: PostgresEventStore, streamIds: 
            FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest($1::text[]) s ORDER BY 1) locks`,
     values: [streamIds],
   });
-  const { rows } = await tx.query<{ stream_id: string; version: number; state: Partial<AlertGroup> }>({
-    name: 'vigil-read-alert-group-snapshots',
-    text: `SELECT s.stream_id, s.version, s.state FROM alert_group_snapshots s
-           JOIN unnest($1::text[]) AS wanted(id) ON s.stream_id = wanted.id`,
-    values: [streamIds],
-  });
-  const snapshots = new Map(rows.map((r) => [r.stream_id, r]));
+  const known = new Map<string, { version: number; state: Partial<AlertGroup> }>();
+  for (const streamId of streamIds) {
+    const cached = cache.get(streamId);
+    if (cached) known.set(streamId, cached);
+  }
+  const uncached = streamIds.filter((id) => !known.has(id));
+  if (uncached.length > 0) {
+    const { rows } = await tx.query<{ stream_id: string; version: number; state: Partial<AlertGroup> }>({
+      name: 'vigil-read-alert-group-snapshots',
+      text: `SELECT s.stream_id, s.version, s.state FROM alert_group_snapshots s
+             JOIN unnest($1::text[]) AS wanted(id) ON s.stream_id = wanted.id`,
+      values: [uncached],
+    });
+    for (const row of rows) known.set(row.stream_id, row);
+  }
   const later = await store.readStreams(
-    streamIds.map((streamId) => ({ streamId, fromVersion: snapshots.get(streamId)?.version ?? 0 })),
+    streamIds.map((streamId) => ({ streamId, fromVersion: known.get(streamId)?.version ?? 0 })),
     tx,
   );
   for (const streamId of streamIds) {
-    const snapshot = snapshots.get(streamId);
+    const start = known.get(streamId);
     const events = later.get(streamId) ?? [];
     groups.set(streamId, {
-      version: events.at(-1)?.streamVersion ?? snapshot?.version ?? 0,
+      version: events.at(-1)?.streamVersion ?? start?.version ?? 0,
       state: events.reduce((g, e) => evolveAlertGroup(g, e as unknown as AlertGroupEvent), {
         ...emptyAlertGroup,
-        ...snapshot?.state,
+        ...start?.state,
       }),
       events: [],
     });
@@ -235,22 +268,32 @@ class IncidentCache {
   constructor(
     private readonly tx: PoolClient,
     private readonly store: PostgresEventStore,
+    private readonly cache: FoldedStateCache<Incident>,
   ) {}
 
+  /** Reads the incidents not read yet: each from its cached state on, or from the start. */
   async load(incidentIds: string[]) {
     const missing = [...new Set(incidentIds)].filter((id) => !this.entries.has(id));
     if (missing.length === 0) return;
+    const cached = new Map(missing.map((id) => [id, this.cache.get(incidentStreamId(id))]));
     const streams = await this.store.readStreams(
-      missing.map((id) => ({ streamId: incidentStreamId(id) })),
+      missing.map((id) => ({ streamId: incidentStreamId(id), fromVersion: cached.get(id)?.version ?? 0 })),
       this.tx,
     );
     for (const id of missing) {
+      const start = cached.get(id);
       const events = streams.get(incidentStreamId(id)) ?? [];
       this.entries.set(id, {
-        version: events.at(-1)?.streamVersion ?? 0,
-        state: events.reduce((s, e) => evolve(s, e as never), initialIncident),
+        version: events.at(-1)?.streamVersion ?? start?.version ?? 0,
+        state: events.reduce((s, e) => evolve(s, e as never), start?.state ?? initialIncident),
         events: [],
       });
+    }
+  }
+
+  remember() {
+    for (const [id, entry] of this.entries) {
+      this.cache.set(incidentStreamId(id), entry.version + entry.events.length, entry.state);
     }
   }
 
