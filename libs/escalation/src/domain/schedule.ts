@@ -31,6 +31,12 @@ export type Restriction =
  * `users[0]` is on call from `start` until the first handoff *after* `start`, then `users[1]`, and so
  * on round the list. Give a `start` that is itself a handoff (e.g. Monday 09:00 local with a 09:00
  * handoff) and every turn, the first included, is a full rotation length.
+ *
+ * DST: a handoff (or restriction edge) at a local time the zone skips happens when the clocks jump
+ * past it (02:30 on a New York spring-forward day: at 03:00 EDT); one at a local time the zone
+ * repeats happens the first time round (01:30 on a fall-back day: at 01:30 EDT), and not again. In
+ * an hourly rotation, a skipped hour is a turn that does not happen (its user is passed over) and a
+ * repeated hour makes one turn two hours long. See `fromWallTime`.
  */
 export type ScheduleLayer = {
   id: string;
