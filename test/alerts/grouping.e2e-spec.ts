@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { AlertIngestion, SNAPSHOT_EVERY, alertGroupStreamId } from '#vigil/alerts';
 import { ManualClock } from '#vigil/common';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -164,6 +165,67 @@ describe('group commit', () => {
     assert.ok(
       Number(rows[0]!.transactions) <= n / 2,
       `${n} concurrent deliveries took ${rows[0]!.transactions} transactions`,
+    );
+  });
+
+  it('a process with nothing in memory continues a long group from its snapshot and the events after it', async () => {
+    const { integration } = await t.runtime.integrations.create({
+      name: 'long',
+      service: 'long',
+      type: 'generic',
+    });
+    const alert = (n: number) => ({
+      source: 'generic' as const,
+      action: 'trigger' as const,
+      dedupKey: 'disk',
+      groupKey: 'disk',
+      fact: `firing|${n}`,
+      severity: 'SEV2' as const,
+      summary: `disk ${n}`,
+      labels: {},
+      annotations: {},
+      links: [],
+      startsAt: '2026-01-01T00:00:00.000Z',
+    });
+    const deliver = (ingestion: AlertIngestion, n: number, payloadHash = `long-${n}`) =>
+      ingestion.deliver({
+        integration,
+        payloadHash,
+        alerts: [alert(n)],
+        response: { n },
+        now: new Date().toISOString(),
+      });
+    const total = SNAPSHOT_EVERY + 12;
+    for (let n = 0; n < total; n++) await deliver(t.runtime.ingestion, n);
+    const streamId = alertGroupStreamId(integration.id, 'disk');
+    const snapshot = await t.runtime.pool.query<{ version: number }>(
+      `SELECT version FROM alert_group_snapshots WHERE stream_id = $1`,
+      [streamId],
+    );
+    assert.equal(
+      snapshot.rows[0]?.version,
+      SNAPSHOT_EVERY,
+      'the snapshot is behind the stream: a reader needs both',
+    );
+
+    const fresh = new AlertIngestion(
+      t.runtime.pool,
+      t.runtime.store,
+      t.runtime.silences,
+      t.runtime.groupingRules,
+    );
+    await deliver(fresh, total);
+    await deliver(fresh, total - 1, 'long-again'); // an old fact again: a repeat of a firing alert, not a new incident
+    const { rows } = await t.runtime.pool.query<{ type: string; n: string }>(
+      `SELECT type, count(*) AS n FROM events WHERE stream_id = $1 GROUP BY type ORDER BY type`,
+      [streamId],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.type, Number(r.n)]),
+      [
+        ['AlertRepeated', total + 1],
+        ['AlertTriggered', 1],
+      ],
     );
   });
 

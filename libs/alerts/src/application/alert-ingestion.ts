@@ -14,7 +14,7 @@ import type { Integration } from '../integrations/integrations.js';
 import type { Silences } from '../silences/silences.js';
 import { commitBatch, type Delivery, type DeliveryOutcome } from './delivery-batch.js';
 
-export { ALERT_GROUP_STREAM_TYPE, alertGroupStreamId } from './delivery-batch.js';
+export { ALERT_GROUP_STREAM_TYPE, alertGroupStreamId, SNAPSHOT_EVERY } from './delivery-batch.js';
 export type { Delivery, DeliveryOutcome } from './delivery-batch.js';
 
 export interface IngestionOptions {
@@ -52,6 +52,7 @@ export class AlertIngestion {
   private inFlight = 0;
   private readonly groups = new FoldedStateCache<AlertGroup>();
   private readonly incidents = new FoldedStateCache<Incident>();
+  private readonly snapshots = new FoldedStateCache<null>();
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
   private readonly onBatch: (deliveries: number, seconds: number) => void;
@@ -150,6 +151,7 @@ export class AlertIngestion {
           rules: await this.rules.all(),
           groups: this.groups,
           incidents: this.incidents,
+          snapshots: this.snapshots,
         };
         const started = performance.now();
         const { outcomes, events, remember } = await withTransaction(this.pool, (tx) =>

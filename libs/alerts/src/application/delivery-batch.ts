@@ -62,7 +62,16 @@ export interface BatchContext {
   /** Folded states from earlier batches of this process: only what came after them is read. */
   groups: FoldedStateCache<AlertGroup>;
   incidents: FoldedStateCache<Incident>;
+  /** The version of each group's stored snapshot, as far as this process knows. */
+  snapshots: FoldedStateCache<null>;
 }
+
+/**
+ * A group's snapshot is rewritten once its stream is this many events past it:
+ * a reader without the state in memory folds at most this many events, and a
+ * busy group does not rewrite its whole state on every batch.
+ */
+export const SNAPSHOT_EVERY = 25;
 
 export interface BatchResult {
   outcomes: DeliveryOutcome[];
@@ -103,7 +112,18 @@ export const commitBatch = async (
   });
   const unique = [...first.values()].map((i) => deliveries[i]!);
 
-  const claimed = await claimReceipts(tx, unique);
+  const streamsOf = (delivery: Delivery) =>
+    delivery.alerts.map((alert) => ({
+      alert,
+      streamId: alertGroupStreamId(
+        delivery.integration.id,
+        groupKeyOf(alert, context.rules.get(delivery.integration.service)),
+      ),
+    }));
+  const all: Taken[] = unique.map((delivery) => ({ delivery, alerts: streamsOf(delivery) }));
+  const lockIds = [...new Set(all.flatMap((t) => t.alerts.map((a) => a.streamId)))];
+
+  const claimed = await claimAndLock(tx, unique, lockIds);
   const answers = new Map<string, DeliveryOutcome>();
   const unclaimed = unique.filter((d) => !claimed.has(receiptKey(d)));
   if (unclaimed.length > 0) {
@@ -118,23 +138,10 @@ export const commitBatch = async (
     }
   }
 
-  const taken: Taken[] = unique
-    .filter((d) => claimed.has(receiptKey(d)))
-    .map((delivery) => ({
-      delivery,
-      alerts: delivery.alerts.map((alert) => ({
-        alert,
-        streamId: alertGroupStreamId(
-          delivery.integration.id,
-          groupKeyOf(alert, context.rules.get(delivery.integration.service)),
-        ),
-      })),
-    }));
+  const taken = all.filter((t) => claimed.has(receiptKey(t.delivery)));
   const streamIds = [...new Set(taken.flatMap((t) => t.alerts.map((a) => a.streamId)))];
-
-  const groups = await loadGroups(tx, store, streamIds, context.groups);
   const incidents = new IncidentCache(tx, store, context.incidents);
-  await incidents.load([...groups.values()].flatMap((g) => (g.state.incidentId ? [g.state.incidentId] : [])));
+  const groups = await loadGroups(tx, store, streamIds, context, incidents);
 
   const requests: AppendRequest[] = taken.flatMap((t) => t.delivery.also ?? []);
   for (const { delivery, alerts } of taken) {
@@ -154,11 +161,10 @@ export const commitBatch = async (
       expectedVersion: group.version,
       events: group.events,
     });
-    snapshotWrites.push({
-      stream_id: streamId,
-      version: group.version + group.events.length,
-      state: group.state,
-    });
+    const version = group.version + group.events.length;
+    if (version - (context.snapshots.get(streamId)?.version ?? 0) >= SNAPSHOT_EVERY) {
+      snapshotWrites.push({ stream_id: streamId, version, state: group.state });
+    }
   }
   requests.push(...incidents.appendRequests());
 
@@ -181,26 +187,40 @@ export const commitBatch = async (
     for (const [streamId, group] of groups) {
       context.groups.set(streamId, group.version + group.events.length, group.state);
     }
+    for (const written of snapshotWrites) context.snapshots.set(written.stream_id, written.version, null);
     incidents.remember();
   };
   return { outcomes, events: results.flatMap((r) => r.events), remember };
 };
 
-/** Claims each payload's receipt; answers the keys this transaction claimed. */
-const claimReceipts = async (tx: PoolClient, deliveries: readonly Delivery[]) => {
-  // Sorted, so two batches claiming the same payloads cannot deadlock.
-  const { rows } = await tx.query<{ integration_id: string; payload_hash: string }>({
-    name: 'vigil-claim-receipts',
-    text: `INSERT INTO delivery_receipts (integration_id, payload_hash, response)
-           SELECT i, h, r FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS d(i, h, r) ORDER BY i, h
-           ON CONFLICT DO NOTHING RETURNING integration_id, payload_hash`,
+/**
+ * Claims each payload's receipt, then locks the alert groups the batch touches,
+ * in one statement; answers the keys this transaction claimed. Receipts go in
+ * sorted and before any lock is taken (the locks read the claim's result), so
+ * two batches carrying the same payloads or groups cannot deadlock.
+ */
+const claimAndLock = async (tx: PoolClient, deliveries: readonly Delivery[], streamIds: string[]) => {
+  const { rows } = await tx.query<{ claimed: string[] }>({
+    name: 'vigil-claim-and-lock',
+    text: `WITH claimed AS (
+             INSERT INTO delivery_receipts (integration_id, payload_hash, response)
+             SELECT i, h, r FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS d(i, h, r) ORDER BY i, h
+             ON CONFLICT DO NOTHING RETURNING integration_id, payload_hash),
+           locked AS (
+             SELECT count(pg_advisory_xact_lock(hashtext('vigil-alert-group'), k)) AS n
+             FROM (SELECT DISTINCT hashtext(s) AS k
+                   FROM unnest($4::text[]) s, (SELECT count(*) FROM claimed) AS after_claims
+                   ORDER BY 1) keys)
+           SELECT array(SELECT integration_id || '/' || payload_hash FROM claimed) AS claimed,
+                  (SELECT n FROM locked) AS locks`,
     values: [
       deliveries.map((d) => d.integration.id),
       deliveries.map((d) => d.payloadHash),
       deliveries.map((d) => JSON.stringify(d.response)),
+      streamIds,
     ],
   });
-  return new Set(rows.map((r) => `${r.integration_id}/${r.payload_hash}`));
+  return new Set(rows[0]?.claimed ?? []);
 };
 
 interface LoadedGroup {
@@ -210,26 +230,22 @@ interface LoadedGroup {
 }
 
 /**
- * Locks the groups, then reads each one's state: from this process's cache or
- * the stored snapshot, plus whatever came after it (normally nothing).
+ * Reads each locked group's state: from this process's cache or the stored
+ * snapshot, plus whatever came after it (normally nothing). The incidents the
+ * groups are known to point at are read in the same round trip.
  */
 const loadGroups = async (
   tx: PoolClient,
   store: PostgresEventStore,
   streamIds: string[],
-  cache: FoldedStateCache<AlertGroup>,
+  context: BatchContext,
+  incidents: IncidentCache,
 ) => {
   const groups = new Map<string, LoadedGroup>();
   if (streamIds.length === 0) return groups;
-  await tx.query({
-    name: 'vigil-lock-alert-groups',
-    text: `SELECT pg_advisory_xact_lock(hashtext('vigil-alert-group'), k)
-           FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest($1::text[]) s ORDER BY 1) locks`,
-    values: [streamIds],
-  });
   const known = new Map<string, { version: number; state: Partial<AlertGroup> }>();
   for (const streamId of streamIds) {
-    const cached = cache.get(streamId);
+    const cached = context.groups.get(streamId);
     if (cached) known.set(streamId, cached);
   }
   const uncached = streamIds.filter((id) => !known.has(id));
@@ -240,12 +256,20 @@ const loadGroups = async (
              JOIN unnest($1::text[]) AS wanted(id) ON s.stream_id = wanted.id`,
       values: [uncached],
     });
-    for (const row of rows) known.set(row.stream_id, row);
+    for (const row of rows) {
+      known.set(row.stream_id, row);
+      context.snapshots.set(row.stream_id, row.version, null);
+    }
   }
+  const pointedAt = [...known.values()].flatMap((k) => (k.state.incidentId ? [k.state.incidentId] : []));
   const later = await store.readStreams(
-    streamIds.map((streamId) => ({ streamId, fromVersion: known.get(streamId)?.version ?? 0 })),
+    [
+      ...streamIds.map((streamId) => ({ streamId, fromVersion: known.get(streamId)?.version ?? 0 })),
+      ...incidents.reads(pointedAt),
+    ],
     tx,
   );
+  incidents.take(pointedAt, later);
   for (const streamId of streamIds) {
     const start = known.get(streamId);
     const events = later.get(streamId) ?? [];
@@ -258,12 +282,15 @@ const loadGroups = async (
       events: [],
     });
   }
+  // A group that changed since (another process opened a new incident for it) points elsewhere.
+  await incidents.load([...groups.values()].flatMap((g) => (g.state.incidentId ? [g.state.incidentId] : [])));
   return groups;
 };
 
 /** The incidents a batch touches: read once, changed in memory, appended together. */
 class IncidentCache {
   private readonly entries = new Map<string, { version: number; state: Incident; events: NewEvent[] }>();
+  private readonly starts = new Map<string, { version: number; state: Incident } | null>();
 
   constructor(
     private readonly tx: PoolClient,
@@ -273,15 +300,24 @@ class IncidentCache {
 
   /** Reads the incidents not read yet: each from its cached state on, or from the start. */
   async load(incidentIds: string[]) {
-    const missing = [...new Set(incidentIds)].filter((id) => !this.entries.has(id));
-    if (missing.length === 0) return;
-    const cached = new Map(missing.map((id) => [id, this.cache.get(incidentStreamId(id))]));
-    const streams = await this.store.readStreams(
-      missing.map((id) => ({ streamId: incidentStreamId(id), fromVersion: cached.get(id)?.version ?? 0 })),
-      this.tx,
-    );
-    for (const id of missing) {
-      const start = cached.get(id);
+    const reads = this.reads(incidentIds);
+    if (reads.length > 0) this.take(incidentIds, await this.store.readStreams(reads, this.tx));
+  }
+
+  /** What to read for the incidents not read yet. */
+  reads(incidentIds: string[]) {
+    return this.missing(incidentIds).map((id) => {
+      // The starting point is fixed here: another batch may commit and move the cache on meanwhile.
+      const start = this.cache.get(incidentStreamId(id)) ?? null;
+      this.starts.set(id, start);
+      return { streamId: incidentStreamId(id), fromVersion: start?.version ?? 0 };
+    });
+  }
+
+  /** Folds what `reads` asked for onto the cached states. */
+  take(incidentIds: string[], streams: ReadonlyMap<string, RecordedEvent[]>) {
+    for (const id of this.missing(incidentIds)) {
+      const start = this.starts.get(id);
       const events = streams.get(incidentStreamId(id)) ?? [];
       this.entries.set(id, {
         version: events.at(-1)?.streamVersion ?? start?.version ?? 0,
@@ -289,6 +325,10 @@ class IncidentCache {
         events: [],
       });
     }
+  }
+
+  private missing(incidentIds: string[]) {
+    return [...new Set(incidentIds)].filter((id) => !this.entries.has(id));
   }
 
   remember() {
