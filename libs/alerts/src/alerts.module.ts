@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { SnsTrust } from './domain/sns-message.js';
 import { AnalyticsController } from './http/analytics.controller.js';
+import { BacktestsController } from './http/backtests.controller.js';
 import { GroupingRulesController } from './http/grouping-rules.controller.js';
 import { IntegrationsController } from './http/integrations.controller.js';
 import { ReceiversController } from './http/receivers.controller.js';
@@ -15,6 +16,7 @@ import { SnsVerifier } from './sns/sns-verifier.js';
     SilencesController,
     AnalyticsController,
     GroupingRulesController,
+    BacktestsController,
   ],
 })
 export class AlertsModule {}

@@ -11,3 +11,5 @@ export * from './http/grouping-rules.controller.js';
 export * from './domain/sns-message.js';
 export * from './domain/grafana-signature.js';
 export * from './sns/sns-verifier.js';
+export * from './backtest/backtest.js';
+export * from './backtest/backtest-log.js';

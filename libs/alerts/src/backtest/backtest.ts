@@ -570,6 +570,27 @@ export const backtest = (input: BacktestInput): BacktestResult => {
   };
 };
 
+/** What the answer's numbers mean; sent with every answer. */
+export const BACKTEST_DEFINITIONS = {
+  page:
+    'An incident opened by alerts, or one reopened: with no escalation policies yet, each pages once. ' +
+    'Pages = incidents + reopened.',
+  actionable:
+    'Actual: a person (user, API key, Slack) did something to the incident after it opened, as the ' +
+    'alert-fatigue projection records it. Proposed: an incident is actionable when any of its alerts went, in ' +
+    'reality, to an incident a person acted on; one whose alerts were all held back in reality (silenced, ' +
+    'flapping) counts as not actionable, since nobody saw them.',
+  alertFatigueRatio:
+    'Non-actionable ÷ actionable incidents opened in the range (null when none was actionable), as ' +
+    'GET /v1/analytics/alert-fatigue computes it.',
+  alerts:
+    'received: alert facts that were recorded (triggered, repeated, suppressed, flapping); deduplicated: ' +
+    'repeats of a firing alert; suppressed: held back by a silence; flapping: held back for flapping.',
+  lifecycle:
+    'A proposed incident closes when its alerts resolve (auto-resolve) or when people closed every real ' +
+    'incident its alerts went to, and reopens when people reopened one of them.',
+} as const;
+
 /** Proposed minus actual, field by field; the ratio's difference is null when either side has none. */
 export const differenceOf = (actual: Outcome, proposed: Outcome) => ({
   alerts: {
