@@ -144,6 +144,10 @@ export class SnsVerifier {
     } catch {
       throw new SnsError('certificate-unavailable', 'The SNS signing certificate could not be fetched');
     }
+    // A certificate that is not there is the message's fault (refused, 4xx); a failing host is
+    // not (5xx, so SNS delivers the message again later).
+    if (response.status >= 400 && response.status < 500)
+      throw new SnsError('bad-signature', `The SNS signing certificate URL answered ${response.status}`);
     if (response.status !== 200)
       throw new SnsError(
         'certificate-unavailable',
