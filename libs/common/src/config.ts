@@ -16,6 +16,17 @@ export interface VigilConfig {
    * `allowLoopbackHttp` exist for tests against a local fake SNS.
    */
   sns: { certHostPattern: string | null; allowLoopbackHttp: boolean };
+  /** The Slack app; null (Slack off) without SLACK_BOT_TOKEN. */
+  slack: SlackConfig | null;
+}
+
+export interface SlackConfig {
+  botToken: string;
+  signingSecret: string;
+  /** Web API base URL, ending in a slash. */
+  apiUrl: string;
+  /** Severities ('SEV1'…'SEV4') that get an incident channel of their own. */
+  channelSeverities: string[];
 }
 
 export class ConfigError extends Error {
@@ -67,6 +78,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig =>
     logLevel: logLevel as VigilConfig['logLevel'],
     databasePoolSize: integer(env, 'VIGIL_DB_POOL_SIZE', 10, 2, 200),
     sns: snsTrust(env),
+    slack: slackSettings(env),
   };
 };
 
@@ -96,4 +108,44 @@ const snsTrust = (env: NodeJS.ProcessEnv): VigilConfig['sns'] => {
     throw new ConfigError('VIGIL_SNS_ALLOW_LOOPBACK_HTTP needs VIGIL_SNS_CERT_HOST_PATTERN');
   }
   return { certHostPattern: pattern, allowLoopbackHttp: http === 'true' };
+};
+
+/**
+ * SLACK_BOT_TOKEN turns Slack on and then needs SLACK_SIGNING_SECRET. SLACK_API_URL
+ * (default Slack's) exists for tests against a fake Web API. SLACK_CHANNEL_SEVERITIES
+ * lists the severities that get an incident channel ("SEV1,SEV2" by default; "none": none).
+ */
+const slackSettings = (env: NodeJS.ProcessEnv): SlackConfig | null => {
+  const botToken = env.SLACK_BOT_TOKEN?.trim() || null;
+  if (botToken === null) return null;
+  const signingSecret = env.SLACK_SIGNING_SECRET?.trim() || null;
+  if (signingSecret === null)
+    throw new ConfigError('SLACK_BOT_TOKEN is set; SLACK_SIGNING_SECRET must be too');
+  const rawUrl = env.SLACK_API_URL?.trim() || 'https://slack.com/api/';
+  let apiUrl: URL;
+  try {
+    apiUrl = new URL(rawUrl);
+  } catch {
+    throw new ConfigError(`SLACK_API_URL is not a URL: "${rawUrl}"`);
+  }
+  if (apiUrl.protocol !== 'https:' && apiUrl.protocol !== 'http:') {
+    throw new ConfigError('SLACK_API_URL must be an http(s) URL');
+  }
+  const rawSeverities = env.SLACK_CHANNEL_SEVERITIES?.trim() ?? 'SEV1,SEV2';
+  const channelSeverities =
+    rawSeverities === '' || rawSeverities.toLowerCase() === 'none'
+      ? []
+      : rawSeverities.split(',').map((s) => s.trim().toUpperCase());
+  const badSeverity = channelSeverities.find((s) => !/^SEV[1-4]$/.test(s));
+  if (badSeverity !== undefined) {
+    throw new ConfigError(
+      `SLACK_CHANNEL_SEVERITIES lists "${badSeverity}"; use SEV1..SEV4, comma-separated, or none`,
+    );
+  }
+  return {
+    botToken,
+    signingSecret,
+    apiUrl: apiUrl.href.endsWith('/') ? apiUrl.href : `${apiUrl.href}/`,
+    channelSeverities,
+  };
 };
