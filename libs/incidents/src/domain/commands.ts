@@ -1,3 +1,4 @@
+import type { EscalationTargetOutcome, EscalationTargetRef, EscalationTrigger } from './events.js';
 import type { Actor, IncidentRole, Milestone, Severity, Source } from './types.js';
 
 /** Everything a decision may know besides state: the time and who is asking, through which door. */
@@ -99,6 +100,59 @@ export type CorrectMilestone = {
   metadata: CommandMetadata;
 };
 
+/** The policy a step runs under, as it stood at the version the escalation took. */
+export type EscalationPolicyRef = {
+  id: string;
+  version: number;
+  name: string;
+  levels: number;
+  repeats: number;
+};
+
+/**
+ * Fire step `step` of escalation cycle `cycle` (the token: the decision refuses any other step than the next
+ * one of the current cycle, and any step once the incident is acknowledged). The targets come resolved:
+ * who was on call is the escalation engine's question, asked at `metadata.now`.
+ */
+export type StartEscalationStep = {
+  type: 'StartEscalationStep';
+  data: {
+    incidentId: string;
+    cycle: number;
+    step: number;
+    policy: EscalationPolicyRef;
+    delayMinutes: number;
+    targets: EscalationTargetOutcome[];
+    trigger: EscalationTrigger;
+    scheduledFor: string;
+  };
+  metadata: CommandMetadata;
+};
+
+/** After the last level's last repeat went unanswered; the same token as StartEscalationStep. */
+export type ExhaustEscalation = {
+  type: 'ExhaustEscalation';
+  data: { incidentId: string; cycle: number; step: number; policy: EscalationPolicyRef };
+  metadata: CommandMetadata;
+};
+
+/**
+ * Page someone by hand, outside the policy (any open incident: asking for help after acknowledging is
+ * normal). `target` names the user, or the schedule whose on-call user `userId` is.
+ */
+export type PageResponder = {
+  type: 'PageResponder';
+  data: {
+    incidentId: string;
+    target: EscalationTargetRef;
+    userId: string;
+    userName: string | null;
+    slackUserId: string | null;
+    explanation: string;
+  };
+  metadata: CommandMetadata;
+};
+
 export type IncidentCommand =
   | OpenIncident
   | AcknowledgeIncident
@@ -112,6 +166,9 @@ export type IncidentCommand =
   | AddIncidentNote
   | PostStatusUpdate
   | AttachAlert
-  | CorrectMilestone;
+  | CorrectMilestone
+  | StartEscalationStep
+  | ExhaustEscalation
+  | PageResponder;
 
 export type IncidentCommandType = IncidentCommand['type'];

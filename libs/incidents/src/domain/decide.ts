@@ -16,6 +16,7 @@ import type {
   StartRemediation,
 } from './commands.js';
 import { IncidentError } from './errors.js';
+import { exhaustEscalation, pageResponder, startEscalationStep } from './escalation-decide.js';
 import type { IncidentAcknowledged, IncidentEvent } from './events.js';
 import { MILESTONE_FIELD, MILESTONES } from './types.js';
 import type { Incident, IncidentMilestones, Milestone, OpenedIncident, ResolvedIncident } from './types.js';
@@ -49,6 +50,12 @@ export const decide = (command: IncidentCommand, state: Incident): IncidentEvent
       return attachAlert(command, state);
     case 'CorrectMilestone':
       return correctMilestone(command, state);
+    case 'StartEscalationStep':
+      return startEscalationStep(command, state);
+    case 'ExhaustEscalation':
+      return exhaustEscalation(command, state);
+    case 'PageResponder':
+      return pageResponder(command, state);
     default:
       return unknownCommand(command);
   }

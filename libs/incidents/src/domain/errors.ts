@@ -6,7 +6,10 @@ export type IncidentErrorCode =
   | 'IncidentAlreadyMitigated'
   | 'IncidentNotResolved'
   | 'InvalidMilestone'
-  | 'MilestoneOrderViolated';
+  | 'MilestoneOrderViolated'
+  | 'EscalationStopped'
+  | 'EscalationStepStale'
+  | 'InvalidEscalationStep';
 
 /** A decision refused the command. `code` is stable API; `message` is for humans. */
 export class IncidentError extends Error {
@@ -32,9 +35,12 @@ export const incidentErrorStatus = (code: IncidentErrorCode): IncidentErrorStatu
     case 'IncidentAlreadyResolved':
     case 'IncidentAlreadyMitigated':
     case 'IncidentNotResolved':
+    case 'EscalationStopped':
+    case 'EscalationStepStale':
       return 409;
     case 'InvalidMilestone':
     case 'MilestoneOrderViolated':
+    case 'InvalidEscalationStep':
       return 422;
   }
 };

@@ -96,6 +96,110 @@ export type MilestoneCorrected = {
   };
 };
 
+/** Who or what an escalation level names, or a page by hand names: a Vigil user, a schedule, a Slack channel. */
+export type EscalationTargetRef = { kind: 'user' | 'schedule' | 'channel'; id: string };
+
+/** Why a target of a step paged nobody. */
+export type NotPagedReason = 'nobody-on-call' | 'unknown-user' | 'unknown-schedule' | 'already-paged';
+
+/**
+ * What became of one target when a step fired: who it paged (a user, or a channel), or why it paged
+ * nobody. `explanation` is one plain-English line for people.
+ */
+export type EscalationTargetOutcome =
+  | {
+      target: EscalationTargetRef;
+      outcome: 'paged';
+      /** Set for user and schedule targets, with the user's name and Slack id as they stood then. */
+      userId: string | null;
+      userName: string | null;
+      slackUserId: string | null;
+      /** Set for channel targets. */
+      channelId: string | null;
+      explanation: string;
+    }
+  | {
+      target: EscalationTargetRef;
+      outcome: 'not-paged';
+      reason: NotPagedReason;
+      /** For `already-paged`, and for a schedule whose rotation named someone it did not page. */
+      userId: string | null;
+      explanation: string;
+    };
+
+/** What started an escalation step: its timer, a person asking to escalate now, or the auditor repairing a stall. */
+export type EscalationTrigger = 'timer' | 'manual' | 'auditor';
+
+/**
+ * One step of the escalation policy fired: a level's targets were paged (see the ResponderPaged events that
+ * follow in the same append). `cycle` counts the incident's openings (0: first opened, n: after the n-th
+ * reopen); `step` counts the steps of the cycle before this one, so level = step mod levels + 1 and repeat =
+ * step div levels. The policy's shape (`levels`, `repeats`) is carried so the stream alone says what comes
+ * next. `delayMs` is the lateness: how long after `scheduledFor` the step fired.
+ */
+export type EscalationStepStarted = {
+  type: 'EscalationStepStarted';
+  data: {
+    incidentId: string;
+    cycle: number;
+    step: number;
+    level: number;
+    repeat: number;
+    policyId: string;
+    policyVersion: number;
+    policyName: string;
+    levels: number;
+    repeats: number;
+    /** This level's delay before the next step. */
+    delayMinutes: number;
+    targets: EscalationTargetOutcome[];
+    trigger: EscalationTrigger;
+    scheduledFor: string;
+    firedAt: string;
+    delayMs: number;
+    /** When the next step (or the exhaustion) falls due unless the incident is acknowledged first. */
+    nextStepAt: string;
+  };
+};
+
+/**
+ * Someone (or a Slack channel) was paged for the incident: exactly one of `userId` and `channelId` is set.
+ * `level` and `step` are null for a page by hand, outside the policy. Notifying them (a Slack DM) is the
+ * consumers' business.
+ */
+export type ResponderPaged = {
+  type: 'ResponderPaged';
+  data: {
+    incidentId: string;
+    level: number | null;
+    step: number | null;
+    cycle: number;
+    userId: string | null;
+    userName: string | null;
+    slackUserId: string | null;
+    channelId: string | null;
+    via: EscalationTargetRef;
+    explanation: string;
+    pagedAt: string;
+    pagedBy: string;
+  };
+};
+
+/** Every level was paged `repeats + 1` times and nobody acknowledged: escalation of this cycle stops here. */
+export type EscalationExhausted = {
+  type: 'EscalationExhausted';
+  data: {
+    incidentId: string;
+    cycle: number;
+    step: number;
+    policyId: string;
+    policyVersion: number;
+    levels: number;
+    repeats: number;
+    exhaustedAt: string;
+  };
+};
+
 export type IncidentEvent =
   | IncidentOpened
   | IncidentAcknowledged
@@ -109,7 +213,10 @@ export type IncidentEvent =
   | IncidentNoteAdded
   | IncidentStatusUpdatePosted
   | AlertAttached
-  | MilestoneCorrected;
+  | MilestoneCorrected
+  | EscalationStepStarted
+  | ResponderPaged
+  | EscalationExhausted;
 
 export type IncidentEventType = IncidentEvent['type'];
 
@@ -129,6 +236,9 @@ const eventTypes: { [T in IncidentEventType]: T } = {
   IncidentStatusUpdatePosted: 'IncidentStatusUpdatePosted',
   AlertAttached: 'AlertAttached',
   MilestoneCorrected: 'MilestoneCorrected',
+  EscalationStepStarted: 'EscalationStepStarted',
+  ResponderPaged: 'ResponderPaged',
+  EscalationExhausted: 'EscalationExhausted',
 };
 
 export const INCIDENT_EVENT_TYPES: readonly IncidentEventType[] = Object.freeze(Object.values(eventTypes));

@@ -61,6 +61,58 @@ const oneOfEach: IncidentEvent[] = [
     },
   },
   corrected('impactStarted', t('10:00'), t('09:40')),
+  {
+    type: 'EscalationStepStarted',
+    data: {
+      incidentId: ID,
+      cycle: 1,
+      step: 0,
+      level: 1,
+      repeat: 0,
+      policyId: 'pol-1',
+      policyVersion: 1,
+      policyName: 'Checkout',
+      levels: 1,
+      repeats: 0,
+      delayMinutes: 5,
+      targets: [],
+      trigger: 'timer',
+      scheduledFor: t('11:00'),
+      firedAt: t('11:00'),
+      delayMs: 0,
+      nextStepAt: t('11:05'),
+    },
+  },
+  {
+    type: 'ResponderPaged',
+    data: {
+      incidentId: ID,
+      level: 1,
+      step: 0,
+      cycle: 1,
+      userId: 'dana',
+      userName: 'Dana',
+      slackUserId: 'UDANA',
+      channelId: null,
+      via: { kind: 'user', id: 'dana' },
+      explanation: 'Named in level 1',
+      pagedAt: t('11:00'),
+      pagedBy: 'escalation',
+    },
+  },
+  {
+    type: 'EscalationExhausted',
+    data: {
+      incidentId: ID,
+      cycle: 1,
+      step: 1,
+      policyId: 'pol-1',
+      policyVersion: 1,
+      levels: 1,
+      repeats: 0,
+      exhaustedAt: t('11:05'),
+    },
+  },
 ];
 
 describe('evolve', () => {
@@ -348,6 +400,6 @@ describe('evolve', () => {
 describe('INCIDENT_EVENT_TYPES', () => {
   it('lists every event type once', () => {
     assert.deepEqual([...INCIDENT_EVENT_TYPES].sort(), [...new Set(oneOfEach.map((e) => e.type))].sort());
-    assert.equal(new Set(INCIDENT_EVENT_TYPES).size, 13);
+    assert.equal(new Set(INCIDENT_EVENT_TYPES).size, 16);
   });
 });

@@ -69,6 +69,48 @@ export const evolve = (state: Incident, event: IncidentEvent): Incident => {
     }
     case 'MilestoneCorrected':
       return corrected(state, event.data);
+    // Escalation is the system's doing, not activity on the incident: updatedAt stays.
+    case 'EscalationStepStarted': {
+      const d = event.data;
+      return {
+        ...state,
+        escalation: {
+          cycle: d.cycle,
+          steps: d.step + 1,
+          level: d.level,
+          repeat: d.repeat,
+          policyId: d.policyId,
+          policyVersion: d.policyVersion,
+          levels: d.levels,
+          repeats: d.repeats,
+          lastStepAt: d.firedAt,
+          nextStepAt: d.nextStepAt,
+          exhausted: false,
+        },
+      };
+    }
+    case 'EscalationExhausted': {
+      const d = event.data;
+      const previous = state.escalation?.cycle === d.cycle ? state.escalation : undefined;
+      return {
+        ...state,
+        escalation: {
+          cycle: d.cycle,
+          steps: d.step + 1,
+          level: previous?.level ?? d.levels,
+          repeat: previous?.repeat ?? d.repeats,
+          policyId: d.policyId,
+          policyVersion: d.policyVersion,
+          levels: d.levels,
+          repeats: d.repeats,
+          lastStepAt: d.exhaustedAt,
+          nextStepAt: null,
+          exhausted: true,
+        },
+      };
+    }
+    case 'ResponderPaged':
+      return state;
     default:
       return unknownEvent(event, state);
   }

@@ -3,6 +3,7 @@ export * from './commands.js';
 export * from './events.js';
 export * from './errors.js';
 export * from './decide.js';
+export * from './escalation-decide.js';
 export * from './evolve.js';
 export * from './metrics.js';
 export * from './timeline.js';

@@ -44,6 +44,23 @@ export const describeEvent = (event: IncidentEvent, nameOf: (id: string) => stri
       const change = from === null ? `set to ${to}` : `corrected from ${from} to ${to}`;
       return withDetail(`${MILESTONE_LABEL[milestone]} ${change}`, reason);
     }
+    case 'EscalationStepStarted': {
+      const { level, repeat, policyName, policyVersion, targets, delayMs, trigger } = event.data;
+      const paged = targets.filter((t) => t.outcome === 'paged').length;
+      const pass = repeat > 0 ? `, repeat ${repeat}` : '';
+      const by = trigger === 'manual' ? ' by hand' : trigger === 'auditor' ? ' by the auditor' : '';
+      const late = delayMs >= 1000 ? ` (${Math.round(delayMs / 1000)} s late)` : '';
+      return `Escalated to level ${level}${pass} of ${oneLine(policyName)} v${policyVersion}${by}${late}: ${paged} of ${targets.length} target${targets.length === 1 ? '' : 's'} paged`;
+    }
+    case 'ResponderPaged': {
+      const { userId, userName, channelId, level, explanation } = event.data;
+      const who = channelId !== null ? `channel ${channelId}` : (userName ?? nameOf(userId ?? '?'));
+      return withDetail(`Paged ${who}${level === null ? ' by hand' : ` at level ${level}`}`, explanation);
+    }
+    case 'EscalationExhausted': {
+      const { levels, repeats } = event.data;
+      return `Escalation exhausted: ${levels} level${levels === 1 ? '' : 's'} paged ${repeats + 1} time${repeats === 0 ? '' : 's'} without an acknowledgement`;
+    }
     default:
       return unknownEvent(event);
   }

@@ -44,6 +44,27 @@ export const MILESTONE_FIELD = {
   resolved: 'resolvedAt',
 } as const satisfies Record<Milestone, keyof IncidentMilestones>;
 
+/**
+ * Where escalation stands in one cycle of the incident (cycle 0: since it opened; n: since its n-th reopen).
+ * Absent until a step first fires; a reopen starts a new cycle, so progress of an older cycle means the
+ * current one has fired nothing yet.
+ */
+export type EscalationProgress = {
+  cycle: number;
+  /** Steps of the cycle fired so far, the exhaustion included: the next step's number. */
+  steps: number;
+  level: number;
+  repeat: number;
+  policyId: string;
+  policyVersion: number;
+  levels: number;
+  repeats: number;
+  lastStepAt: string;
+  /** When the next step falls due; null once exhausted. */
+  nextStepAt: string | null;
+  exhausted: boolean;
+};
+
 /** What every opened incident carries, whatever its status. */
 export type IncidentFacts = {
   id: string;
@@ -59,6 +80,8 @@ export type IncidentFacts = {
   notes: number;
   openedAt: string;
   updatedAt: string;
+  /** Absent until escalation first fires a step (incidents folded by older code never have it). */
+  escalation?: EscalationProgress;
 };
 
 // Each status narrows the milestones it guarantees, so a state cannot claim to be mitigated without a

@@ -53,4 +53,7 @@ export const INCIDENT_SCHEMA_VERSIONS: Readonly<Record<string, number>> = Object
   IncidentStatusUpdatePosted: 1,
   AlertAttached: 1,
   MilestoneCorrected: 1,
+  EscalationStepStarted: 1,
+  ResponderPaged: 1,
+  EscalationExhausted: 1,
 } satisfies Record<IncidentEventType, number>);
