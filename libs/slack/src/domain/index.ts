@@ -1,0 +1,5 @@
+export * from './signature.js';
+export * from './command-parser.js';
+export * from './blocks.js';
+export * from './outbox-plan.js';
+export * from './retry.js';
