@@ -301,6 +301,41 @@ describe('POST /v1/backtests', () => {
     assert.equal((await backtest(range, await t.keyWith('incidents:read'))).status, 200);
   });
 
+  it('runs one backtest at a time: another asked meanwhile is answered 429', async () => {
+    // Hold the first backtest at its first read, deterministically, behind a lock on a table it reads.
+    const blocker = await t.runtime.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE integrations IN ACCESS EXCLUSIVE MODE');
+      const first = backtest(range);
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const waiting = await t.runtime.pool.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+           AND query LIKE '%FROM integrations%'`,
+        );
+        if (waiting.rowCount) break;
+        assert.ok(Date.now() < deadline, 'the first backtest never reached its read');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      // Without the limit the second would wait on the lock too: give it a few seconds, not forever.
+      const second = await Promise.race([
+        backtest(range),
+        new Promise<{ status: string; body: null; headers: Headers }>((resolve) =>
+          setTimeout(() => resolve({ status: 'no answer', body: null, headers: new Headers() }), 5000),
+        ),
+      ]);
+      assert.equal(second.status, 429, JSON.stringify(second.body));
+      assert.match(second.headers.get('content-type') ?? '', /application\/problem\+json/);
+      await blocker.query('COMMIT');
+      assert.equal((await first).status, 200);
+      assert.equal((await backtest(range)).status, 200, 'the next one runs');
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+    }
+  });
+
   it('a range holding more facts than a backtest reads is refused, telling to narrow it', async () => {
     const before = await countEvents();
     await assert.rejects(

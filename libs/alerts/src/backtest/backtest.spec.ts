@@ -387,6 +387,25 @@ describe('backtest: flapping', () => {
   }
 });
 
+describe('backtest: a busy group', () => {
+  it('still sees an alert flapping among hundreds of others in its group', () => {
+    const log = new Log();
+    let incident = 0;
+    const fireAndResolve = (minutes: number, alertKey: string) =>
+      log
+        .triggered(minutes, alertKey, { incident: `r${++incident}`, opened: true, group: 'g' })
+        .resolved(minutes + 0.01, alertKey, `r${incident}`, 'g');
+    for (let i = 0; i < 600; i++) {
+      if (i % 100 === 0) fireAndResolve(i / 20, 'link');
+      else fireAndResolve(i / 20, `noise-${i}`);
+    }
+    // link fired at 0, 5, 10, 15, 20 and 25 minutes: the sixth is its fifth fire within 30 minutes.
+    const result = run(log, { flapping: { maxFires: 5, windowMinutes: 30 } });
+    assert.equal(result.proposed.alerts.flapping, 1);
+    assert.equal(result.proposed.incidents, 599);
+  });
+});
+
 describe('backtest: the range', () => {
   it('facts before `from` shape the state but count on neither side', () => {
     const log = new Log()

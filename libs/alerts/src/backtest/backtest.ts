@@ -311,6 +311,7 @@ export const fatigueRatio = (actionable: number, nonActionable: number): number 
   actionable === 0 ? null : Math.round((nonActionable / actionable) * 1000) / 1000;
 
 export const MAX_LISTED_ALERTS = 50;
+const PRUNE_EVERY = 16;
 
 interface Proposed {
   incident: ProposedIncident;
@@ -329,6 +330,8 @@ interface Proposed {
  */
 class ProposedWorld {
   private readonly groups = new Map<string, AlertGroup>();
+  /** Per group: deliveries until its fire times are next pruned. */
+  private readonly untilPrune = new Map<string, number>();
   readonly incidents = new Map<string, Proposed>();
   private readonly byReal = new Map<string, Set<Proposed>>();
   private readonly closedReal = new Set<string>();
@@ -391,7 +394,7 @@ class ProposedWorld {
       this.situation(group.incidentId),
       firingIn && firingIn !== group.incidentId ? this.situation(firingIn) : null,
     );
-    this.groups.set(groupId, decision.events.reduce(evolveAlertGroup, group));
+    this.groups.set(groupId, this.pruned(groupId, decision.events.reduce(evolveAlertGroup, group), at));
     for (const event of decision.events) {
       if (counted) this.tally.fact(event.type, d.service, d.rule);
       if (event.type === 'AlertRepeated')
@@ -440,6 +443,29 @@ class ProposedWorld {
     }
   }
 
+  /**
+   * A group remembers when each of its alerts last fired, for every alert it
+   * ever saw, and copies that record on every fire: over a long replay of a
+   * busy group that is quadratic. Only fires within the flapping window can
+   * matter to a decision, so alerts that last fired well before it are dropped
+   * (an hour of slack, as same-stream facts may be slightly out of time order).
+   * Pruning is amortised: a group is pruned after as many deliveries as it
+   * kept alerts the last time.
+   */
+  private pruned(groupId: string, group: AlertGroup, at: string): AlertGroup {
+    const left = (this.untilPrune.get(groupId) ?? PRUNE_EVERY) - 1;
+    if (left > 0) {
+      this.untilPrune.set(groupId, left);
+      return group;
+    }
+    const cutoff = Date.parse(at) - (this.rules.flapping.windowMinutes + 60) * 60_000;
+    const fires = Object.fromEntries(
+      Object.entries(group.fires).filter(([, times]) => times.some((t) => Date.parse(t) > cutoff)),
+    );
+    this.untilPrune.set(groupId, Math.max(PRUNE_EVERY, Object.keys(fires).length));
+    return { ...group, fires };
+  }
+
   /** A real incident closed or reopened. */
   incidentFact(fact: Extract<LoggedFact, { kind: 'incident' }>, counted: boolean) {
     const { incidentId, at } = fact;
@@ -477,45 +503,61 @@ class ProposedWorld {
 /**
  * Replays the facts through the proposed rules and counts both sides over the
  * range. Both sides are counted by one Tally, with the alert-fatigue
- * projection's definitions, so their numbers compare.
+ * projection's definitions, so their numbers compare. `step` replays a slice
+ * at a time, so a caller on a busy event loop can let other work in between.
  */
-export const backtest = (input: BacktestInput): BacktestResult => {
-  const from = Date.parse(input.from);
-  const to = Date.parse(input.to);
-  const inRange = (at: string) => {
-    const t = Date.parse(at);
-    return t >= from && t < to;
-  };
+export class Backtest {
+  private readonly from: number;
+  private readonly to: number;
+  /** A silenced alert's fact does not carry its source group: it takes its stream's. */
+  private readonly streamGroup = new Map<string, string>();
+  private readonly actual = new Tally();
+  private readonly proposed = new Tally();
+  private readonly world: ProposedWorld;
+  /** Real incidents alerts opened (in the facts read), so their reopenings page. */
+  private readonly actualOpened = new Set<string>();
+  private readonly known = new Map<string, AlertDetails>();
+  private next = 0;
+  private replayed = 0;
+  private carriedOver = 0;
 
-  // A silenced alert's fact does not carry its source group: it takes its stream's.
-  const streamGroup = new Map<string, string>();
-  for (const fact of input.facts) {
-    if (fact.kind === 'alert' && fact.event.type === 'AlertTriggered' && !streamGroup.has(fact.streamId)) {
-      streamGroup.set(fact.streamId, fact.event.data.groupKey);
+  constructor(private readonly input: BacktestInput) {
+    this.from = Date.parse(input.from);
+    this.to = Date.parse(input.to);
+    for (const fact of input.facts) {
+      if (
+        fact.kind === 'alert' &&
+        fact.event.type === 'AlertTriggered' &&
+        !this.streamGroup.has(fact.streamId)
+      ) {
+        this.streamGroup.set(fact.streamId, fact.event.data.groupKey);
+      }
     }
+    this.world = new ProposedWorld(input.rules, input.actionable, this.proposed);
   }
 
-  const actual = new Tally();
-  const proposedTally = new Tally();
-  const world = new ProposedWorld(input.rules, input.actionable, proposedTally);
-  /** Real incidents alerts opened (in the facts read), so their reopenings page. */
-  const actualOpened = new Set<string>();
-  const known = new Map<string, AlertDetails>();
-  let replayed = 0;
-  let carriedOver = 0;
+  /** Replays up to `count` more facts; true when all are done. */
+  step(count: number): boolean {
+    const end = Math.min(this.input.facts.length, this.next + count);
+    for (; this.next < end; this.next++) this.replay(this.input.facts[this.next]!);
+    return this.next >= this.input.facts.length;
+  }
 
-  for (const fact of input.facts) {
-    const counted = inRange(fact.at);
+  private replay(fact: LoggedFact) {
+    const time = Date.parse(fact.at);
+    const counted = time >= this.from && time < this.to;
     if (fact.kind === 'incident') {
-      if (fact.type === 'IncidentReopened' && counted && actualOpened.has(fact.incidentId)) actual.reopened++;
-      world.incidentFact(fact, counted);
-      continue;
+      if (fact.type === 'IncidentReopened' && counted && this.actualOpened.has(fact.incidentId)) {
+        this.actual.reopened++;
+      }
+      this.world.incidentFact(fact, counted);
+      return;
     }
     const { event, streamId } = fact;
     const key = `${streamId}\n${event.data.alertKey}`;
     if (event.type === 'AlertTriggered' || event.type === 'AlertSuppressed') {
       const { service, source, summary, severity, labels, startsAt } = event.data;
-      known.set(key, {
+      this.known.set(key, {
         integrationId:
           event.type === 'AlertTriggered'
             ? event.data.integrationId
@@ -529,46 +571,53 @@ export const backtest = (input: BacktestInput): BacktestResult => {
         groupKey:
           event.type === 'AlertTriggered'
             ? event.data.groupKey
-            : (known.get(key)?.groupKey ?? streamGroup.get(streamId) ?? `stream:${streamId}`),
+            : (this.known.get(key)?.groupKey ?? this.streamGroup.get(streamId) ?? `stream:${streamId}`),
         rule: ruleOf(labels, summary),
       });
     }
-    const details = known.get(key);
+    const details = this.known.get(key);
     if (!details) {
-      if (counted) carriedOver++;
-      continue;
+      if (counted) this.carriedOver++;
+      return;
     }
-    if (input.service !== null && details.service !== input.service) continue;
+    if (this.input.service !== null && details.service !== this.input.service) return;
+    const opened =
+      event.type === 'AlertTriggered' && event.data.openedIncident ? event.data.incidentId : null;
     if (counted) {
-      replayed++;
-      actual.fact(event.type, details.service, details.rule);
-      if (event.type === 'AlertTriggered' && event.data.openedIncident) {
-        const real = event.data.incidentId;
-        actual.incident(details.service, details.rule, () => input.actionable.has(real));
-      }
+      this.replayed++;
+      this.actual.fact(event.type, details.service, details.rule);
+      if (opened)
+        this.actual.incident(details.service, details.rule, () => this.input.actionable.has(opened));
     }
-    if (event.type === 'AlertTriggered' && event.data.openedIncident) actualOpened.add(event.data.incidentId);
+    if (opened) this.actualOpened.add(opened);
     const { alert, actualIncident } = delivered(event, details);
-    world.receive(alert, details, fact.at, actualIncident, counted);
+    this.world.receive(alert, details, fact.at, actualIncident, counted);
   }
 
-  const incidents = [...world.incidents.values()]
-    .filter((p) => p.counted)
-    .map((p) => ({
-      ...p.incident,
-      alertCount: p.alerts.size,
-      alerts: [...p.alerts].slice(0, MAX_LISTED_ALERTS),
-      actualIncidents: [...p.real],
-      actionable: world.isActionable(p),
-    }));
-  return {
-    replayed,
-    carriedOver,
-    actual: actual.outcome(input.ruleLimit),
-    proposed: proposedTally.outcome(input.ruleLimit),
-    incidents,
-  };
-};
+  /** Both sides' outcomes (replays whatever is left first). */
+  result(): BacktestResult {
+    this.step(Infinity);
+    const incidents = [...this.world.incidents.values()]
+      .filter((p) => p.counted)
+      .map((p) => ({
+        ...p.incident,
+        alertCount: p.alerts.size,
+        alerts: [...p.alerts].slice(0, MAX_LISTED_ALERTS),
+        actualIncidents: [...p.real],
+        actionable: this.world.isActionable(p),
+      }));
+    return {
+      replayed: this.replayed,
+      carriedOver: this.carriedOver,
+      actual: this.actual.outcome(this.input.ruleLimit),
+      proposed: this.proposed.outcome(this.input.ruleLimit),
+      incidents,
+    };
+  }
+}
+
+/** The whole replay at once. */
+export const backtest = (input: BacktestInput): BacktestResult => new Backtest(input).result();
 
 /** What the answer's numbers mean; sent with every answer. */
 export const BACKTEST_DEFINITIONS = {

@@ -7,6 +7,8 @@ import { matcherProblem } from '../domain/silences.js';
 import { BacktestTooLarge, runBacktest, type BacktestRequest } from '../backtest/backtest-log.js';
 import { BacktestDto, MAX_BACKTEST_DAYS } from './backtests.dto.js';
 
+const MAX_RUNNING = 1;
+
 const DESCRIPTION = `
 Replays the alerts received in [from, to) — every alert fact is in the event log — through a proposed rule
 set (grouping and its window, silences, flapping, auto-resolve) in memory, with the same decision ingestion
@@ -30,13 +32,17 @@ What the replay cannot see:
   at the time; recorded silences are replayed over their start and end, not from when they were created.
 - Alerts that began before the warm-up are skipped on both sides (counted in alerts.carriedOver).
 
-A range holding more than 200,000 facts is refused with 422: narrow it, or name a service.
+A range holding more than 200,000 facts is refused with 422: narrow it, or name a service. A server runs one
+backtest at a time; another asked meanwhile is answered 429.
 `.trim();
 
 @ApiTags('alerts')
 @ApiBearerAuth()
 @Controller('v1/backtests')
 export class BacktestsController {
+  /** Backtests running in this process: each may hold a few hundred MB and a connection for seconds. */
+  private running = 0;
+
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   @Post()
@@ -48,8 +54,18 @@ export class BacktestsController {
     description: DESCRIPTION,
   })
   async run(@Body() body: BacktestDto) {
+    const request = requestOf(body);
+    if (this.running >= MAX_RUNNING) {
+      throw new ProblemError(
+        429,
+        'backtest-busy',
+        'Another backtest is running',
+        'This server runs one backtest at a time; try again when it has answered',
+      );
+    }
+    this.running++;
     try {
-      return await runBacktest(this.pool, requestOf(body));
+      return await runBacktest(this.pool, request);
     } catch (error) {
       if (error instanceof BacktestTooLarge) {
         throw new ProblemError(
@@ -61,6 +77,8 @@ export class BacktestsController {
         );
       }
       throw error;
+    } finally {
+      this.running--;
     }
   }
 }
