@@ -8,6 +8,8 @@ export type CallOutcome =
   /** Slack refused the call itself (`channel_not_found`, `invalid_auth`, …): retrying cannot help. */
   | { kind: 'rejected'; detail: string };
 
+export type FailedCall = Exclude<CallOutcome, { kind: 'ok' }>;
+
 export interface RetryPolicy {
   /** The first backoff after a transient failure; it doubles each attempt. */
   baseDelayMs: number;
@@ -31,7 +33,7 @@ const TRANSIENT_PLATFORM_ERRORS = new Set([
   'team_not_found_in_cache',
 ]);
 
-export const classifyPlatformError = (error: string): CallOutcome =>
+export const classifyPlatformError = (error: string): FailedCall =>
   error === 'ratelimited'
     ? { kind: 'rate-limited', retryAfterSeconds: 1 }
     : TRANSIENT_PLATFORM_ERRORS.has(error)
@@ -46,7 +48,7 @@ export type RetryDecision = { retry: true; delayMs: number } | { retry: false; r
  * rejections and exhausted attempts give up.
  */
 export const afterFailure = (
-  outcome: Exclude<CallOutcome, { kind: 'ok' }>,
+  outcome: FailedCall,
   attempts: number,
   policy: RetryPolicy = DEFAULT_RETRY_POLICY,
 ): RetryDecision => {
