@@ -11,6 +11,7 @@ import {
   type RecordedEvent,
 } from '#vigil/event-store';
 import { IncidentListProjection, IncidentTimelineProjection, incidentUpcasters } from '#vigil/incidents';
+import { SlackRuntime } from '#vigil/slack';
 import { createDataSource, migrate, poolOf } from './database/data-source.js';
 import type { DatabaseHandle } from './database/embedded-postgres.js';
 import { VigilMetrics } from './observability/metrics.js';
@@ -32,6 +33,8 @@ export interface Runtime {
   ingestion: AlertIngestion;
   groupingRules: GroupingRules;
   metrics: VigilMetrics;
+  /** The Slack app's client, ports, outbox and dispatcher; null when Slack is off. */
+  slack: SlackRuntime | null;
   /** Subscribers to committed events inside this process (the CQRS EventBus is wired here). */
   committed: Set<(events: RecordedEvent[]) => void>;
   /** Says shutdown has begun: from now on, connections the database drops are expected. */
@@ -91,12 +94,16 @@ export const startRuntime = async (
   };
   const commands = new CommandRunner(store, publish);
   const silences = new Silences(pool);
+  const clock = options.clock ?? new SystemClock();
+  const slack = config.slack ? new SlackRuntime(config.slack, { pool, store, commands, clock, log }) : null;
+  if (slack === null) log.info('Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on');
+  else committed.add(() => slack.nudge());
   const groupingRules = new GroupingRules(pool);
 
   const runtime: Runtime = {
     config,
     log,
-    clock: options.clock ?? new SystemClock(),
+    clock,
     database,
     dataSource,
     pool,
@@ -114,17 +121,22 @@ export const startRuntime = async (
       },
     }),
     metrics,
+    slack,
     committed,
     beginShutdown() {
       closing = true;
     },
     async close() {
       closing = true;
+      await slack?.stop();
       await subscriptions.stop();
       await dataSource.destroy();
       await database.stop();
     },
   };
-  if (config.roles.worker) await subscriptions.start();
+  if (config.roles.worker) {
+    await subscriptions.start();
+    await slack?.start();
+  }
   return runtime;
 };
