@@ -43,10 +43,10 @@ const admitted = (context: Record<string, unknown>): Promise<boolean> =>
 export const createBoltApp = (slack: SlackRuntime, commands: SlackCommands, log: Logger) => {
   const receiver = new VigilReceiver();
   const app = new App({
-    token: slack.config.botToken,
+    // The bot token as it is: with a plain `token`, Bolt would call auth.test inside every request
+    // (uncached when verification is deferred), putting a Slack round trip before each ack.
+    authorize: async () => ({ botToken: slack.config.botToken }),
     receiver,
-    // auth.test runs once at worker start (and logs); requests must not wait on it.
-    tokenVerificationEnabled: false,
     ignoreSelf: false,
     logger: boltLogger(log),
     clientOptions: {

@@ -266,7 +266,7 @@ export class SlackDispatcher {
     const { rowCount } = await this.deps.pool.query(
       `UPDATE slack_outbox
        SET status = $3, result = $4, last_error = $5, due_at = coalesce($6, due_at),
-           lease_id = NULL, lease_until = NULL, done_at = CASE WHEN $3 = 'pending' THEN NULL ELSE $7 END
+           lease_id = NULL, lease_until = NULL, done_at = CASE WHEN $3 = 'pending' THEN NULL ELSE $7::timestamptz END
        WHERE id = $1 AND lease_id = $2`,
       [
         row.id,
