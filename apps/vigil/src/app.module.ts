@@ -9,6 +9,7 @@ import {
   type RecordedEvent,
 } from '#vigil/event-store';
 import { IncidentsModule } from '#vigil/incidents';
+import { SlackModule } from '#vigil/slack';
 import { AlertIngestion, AlertsModule, GroupingRules, Integrations, Silences } from '#vigil/alerts';
 import { HealthController } from './http/health.controller.js';
 import type { Runtime } from './runtime.js';
@@ -67,7 +68,9 @@ export class AppModule {
       imports: [
         RuntimeModule.with(runtime),
         CqrsModule.forRoot(),
-        ...(runtime.config.roles.api ? [IncidentsModule, AlertsModule] : []),
+        ...(runtime.config.roles.api
+          ? [IncidentsModule, AlertsModule, SlackModule.with({ slack: runtime.slack, log: runtime.log })]
+          : []),
       ],
       controllers: [HealthController],
       providers: [
