@@ -10,6 +10,7 @@ import {
   snsTrustOf,
 } from '#vigil/alerts';
 import { incidentProblem } from '#vigil/incidents';
+import { slackFormParser } from '#vigil/slack';
 import { AppModule } from '../app.module.js';
 import { NestPinoLogger } from '../observability/logger.js';
 import type { Runtime } from '../runtime.js';
@@ -51,6 +52,9 @@ export const createHttpApp = async (runtime: Runtime): Promise<NestFastifyApplic
     new ProblemFilter(runtime.log, [incidentProblem], [{ pathPrefix: '/v2/', render: pagerDutyError }]),
   );
   app.useGlobalPipes(new StrictValidationPipe());
+  // Nest would read forms on every route; Slack's /slack/ routes (slash commands, interactions)
+  // are the only ones that take them.
+  app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES }, slackFormParser);
 
   const fastify = app.getHttpAdapter().getInstance();
   // The API speaks JSON; anything else is answered 415 rather than guessed at.
