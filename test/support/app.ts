@@ -31,9 +31,12 @@ export interface CallResult {
 }
 
 /** Vigil's real HTTP app on a random loopback port, over the run's test database. */
-export const startTestApp = async (options: { clock?: Clock; roles?: string } = {}): Promise<TestApp> => {
+export const startTestApp = async (
+  options: { clock?: Clock; roles?: string; env?: Record<string, string> } = {},
+): Promise<TestApp> => {
   const config = loadConfig({
     ...process.env,
+    ...options.env,
     DATABASE_URL: testDatabaseUrl(),
     VIGIL_ROLES: options.roles ?? 'api,worker',
     LOG_LEVEL: 'silent',
