@@ -294,6 +294,15 @@ describe('POST /v1/backtests', () => {
     assert.equal(await countEvents(), before);
   });
 
+  it('is documented in OpenAPI, with what the replay cannot see', async () => {
+    const docs = await t.call('GET', '/docs-json', { key: null });
+    assert.equal(docs.status, 200);
+    const operation = docs.body.paths['/v1/backtests']?.post;
+    assert.ok(operation, 'POST /v1/backtests is in the document');
+    assert.match(operation.description, /byte-identical resend/);
+    assert.ok(docs.body.components.schemas.BacktestRulesDto.properties.grouping);
+  });
+
   it('needs incidents:read', async () => {
     const res = await backtest(range, await t.keyWith('silences:read'));
     assert.equal(res.status, 403);

@@ -85,7 +85,9 @@ interface FactRow {
  * page is held in flight and the events are scanned once, whatever plan the
  * server picks (there is no index on occurred_at: a keyset query restarted per
  * page could scan the log once per page). Alert facts of the integrations
- * given (all, when null), and every incident's closing and reopening.
+ * given (all, when null), and every incident's closing and reopening. Rows are
+ * taken as stored: none of these event types has an upcaster yet; one that
+ * gets one must be upcast here too.
  */
 const readFacts = async (
   tx: PoolClient,
@@ -97,6 +99,7 @@ const readFacts = async (
      FROM events
      WHERE occurred_at >= $1 AND occurred_at < $2
        AND ((stream_type = $3 AND type = ANY($4::text[])
+             -- 'alert-group-<integration uuid>-': the stream's integration.
              AND ($5::text[] IS NULL OR left(stream_id, length('alert-group-') + 37) = ANY($5::text[])))
             OR (stream_type = 'incident' AND type IN ('IncidentResolved', 'IncidentReopened')))
      ORDER BY transaction_id, global_position`,
