@@ -7,6 +7,7 @@ import { scheduleErrorStatus } from './schedule-errors.js';
 export type EscalationOwnErrorCode =
   | 'UserNotFound'
   | 'UnknownUsers'
+  | 'UnknownSchedules'
   | 'SlackUserTaken'
   | 'InvalidUser'
   | 'InvalidRange'
@@ -45,6 +46,7 @@ const ownStatus = (code: EscalationOwnErrorCode): 404 | 409 | 422 => {
     case 'EscalationExhausted':
       return 409;
     case 'UnknownUsers':
+    case 'UnknownSchedules':
     case 'InvalidUser':
     case 'InvalidRange':
     case 'NobodyOnCall':

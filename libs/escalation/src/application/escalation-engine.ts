@@ -1,0 +1,625 @@
+import type { Pool, PoolClient } from 'pg';
+import type { Clock } from '#vigil/common';
+import {
+  ConcurrencyError,
+  FoldedStateCache,
+  SubscriptionRunner,
+  withTransaction,
+  type PostgresEventStore,
+  type RecordedEvent,
+} from '#vigil/event-store';
+import {
+  decide,
+  evolve,
+  IncidentError,
+  incidentStreamId,
+  initialIncident,
+  INCIDENT_STREAM_TYPE,
+  nextEscalationStep,
+  type EscalationTrigger,
+  type Incident,
+  type IncidentCommand,
+  type IncidentEvent,
+  type Source,
+} from '#vigil/incidents';
+import { EscalationError } from '../domain/escalation-errors.js';
+import { resolveTargets } from '../domain/paging.js';
+import { delayAfterMs, stepOf, type EscalationPolicy } from '../domain/policy.js';
+import { loadDirectory } from './directory.js';
+import { EscalationStarter } from '../read-models/escalation-starter.projection.js';
+import type { Policies } from './policies.js';
+import type { Schedules } from './schedules.js';
+import { appendInTransaction, metadataOf, sourceOf, type EscalationActor } from './streams.js';
+import type { Users } from './users.js';
+
+/** A pending (or past) escalation step: one row of `escalation_timers`. */
+export interface TimerRow {
+  incident_id: string;
+  cycle: number;
+  step: number;
+  kind: 'page' | 'exhaust';
+  level: number | null;
+  repeat: number | null;
+  due_at: Date;
+  policy_id: string;
+  policy_version: number;
+  state: 'pending' | 'fired' | 'cancelled';
+}
+
+/** What a step did, as callers (the escalate endpoint, Slack) show it. */
+export interface StepSummary {
+  incidentId: string;
+  cycle: number;
+  step: number;
+  kind: 'page' | 'exhaust';
+  level: number | null;
+  repeat: number | null;
+  firedAt: string;
+  paged: Array<{ userId: string | null; slackUserId: string | null; channelId: string | null }>;
+}
+
+export type AuditRepair = 'overdue-timer' | 'missing-timer' | 'starter-lag';
+
+/** What the engine tells the outside about its work (metrics, logs). All optional. */
+export interface EscalationHooks {
+  stepFired?(trigger: EscalationTrigger, latenessMs: number): void;
+  repaired?(kind: AuditRepair, count: number): void;
+  error?(message: string, error: unknown): void;
+}
+
+export interface EscalationEngineOptions {
+  /** How overdue a step must be (or how old a stalled cycle) before the auditor takes it: 10 s. */
+  auditGraceMs?: number;
+  /** Claims each tick works on at once: 4. */
+  parallelism?: number;
+}
+
+/** The actor of steps the timers fire. */
+export const ESCALATION_ACTOR: EscalationActor = { kind: 'system', id: 'escalation', name: 'Escalation' };
+const AUDITOR_ACTOR: EscalationActor = {
+  kind: 'system',
+  id: 'escalation-auditor',
+  name: 'Escalation auditor',
+};
+
+type Fired = {
+  timer: TimerRow;
+  trigger: EscalationTrigger;
+  events: RecordedEvent[];
+  latenessMs: number;
+  refused?: IncidentError;
+  /** The incident after the step, to remember once committed. */
+  folded: { streamId: string; version: number; state: Incident };
+};
+
+const TIMER_COLUMNS =
+  'incident_id, cycle, step, kind, level, repeat, due_at, policy_id, policy_version, state';
+
+const timerKey = (t: Pick<TimerRow, 'incident_id' | 'cycle' | 'step'>) =>
+  `${t.incident_id}/${t.cycle}/${t.step}`;
+
+/**
+ * Escalation with durable timers. A pending step is a row; `tick` takes in newly opened incidents
+ * (the starter, a checkpointed subscription that writes each cycle's first timer) and then claims due
+ * rows with FOR UPDATE SKIP LOCKED, each in its own transaction that appends the step to the incident's
+ * stream at the version it read, marks the row fired and writes the next one. The incident's decision
+ * refuses a step once the incident is acknowledged and any step but the next one, so a crash, a second
+ * worker or a racing acknowledgement can neither repeat a step nor escalate after an acknowledgement.
+ */
+export class EscalationEngine {
+  readonly starter: EscalationStarter;
+  private readonly starterRunner: SubscriptionRunner;
+  private readonly folded = new FoldedStateCache<Incident>(10_000);
+  private chain: Promise<unknown> = Promise.resolve();
+  private queued: Promise<{ started: number; fired: number }> | null = null;
+  private readonly graceMs: number;
+  private readonly parallelism: number;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly store: PostgresEventStore,
+    private readonly clock: Clock,
+    private readonly users: Users,
+    private readonly schedules: Schedules,
+    private readonly policies: Policies,
+    private readonly publish: (events: RecordedEvent[]) => void,
+    private readonly hooks: EscalationHooks = {},
+    options: EscalationEngineOptions = {},
+  ) {
+    this.starter = new EscalationStarter(store, policies);
+    this.starterRunner = new SubscriptionRunner(pool, store, [this.starter], { batchSize: 1000 });
+    this.graceMs = options.auditGraceMs ?? 10_000;
+    this.parallelism = options.parallelism ?? 4;
+  }
+
+  /**
+   * One pass: take in incidents opened or reopened since the last, then fire every step due by the
+   * clock. Calls within a process run one after another; a call made while one waits shares it.
+   */
+  tick(): Promise<{ started: number; fired: number }> {
+    if (this.queued) return this.queued;
+    const run = this.chain.then(async () => {
+      this.queued = null;
+      const started = await this.catchUpStarter();
+      const fired = await this.fireDue(this.clock.now(), 'timer', ESCALATION_ACTOR);
+      return { started, fired };
+    });
+    this.queued = run;
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Events the starter has taken in; waits for another worker holding it. */
+  catchUpStarter(): Promise<number> {
+    return this.starterRunner.catchUp(this.starter);
+  }
+
+  /** Fires every pending step due at or before `dueBy`; answers how many steps it appended. */
+  async fireDue(dueBy: Date, trigger: EscalationTrigger, actor: EscalationActor): Promise<number> {
+    let fired = 0;
+    const failed: string[] = [];
+    const worker = async () => {
+      for (;;) {
+        const outcome = await this.fireOne(dueBy, trigger, actor, failed).catch((error: unknown) => {
+          this.hooks.error?.('an escalation step failed; the auditor will retry it', error);
+          return 'failed' as const;
+        });
+        if (outcome === 'none') return;
+        if (outcome === 'fired') fired++;
+      }
+    };
+    await Promise.all(Array.from({ length: this.parallelism }, worker));
+    return fired;
+  }
+
+  private async fireOne(
+    dueBy: Date,
+    trigger: EscalationTrigger,
+    actor: EscalationActor,
+    failed: string[],
+  ): Promise<'none' | 'fired' | 'cancelled' | 'failed'> {
+    let claimed: TimerRow | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fired = await withTransaction(this.pool, async (tx) => {
+          const { rows } = await tx.query<TimerRow>(
+            `SELECT ${TIMER_COLUMNS} FROM escalation_timers
+             WHERE state = 'pending' AND due_at <= $1
+               AND (incident_id::text || '/' || cycle || '/' || step) <> ALL($2::text[])
+             ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+            [dueBy, failed],
+          );
+          claimed = rows[0];
+          if (!claimed) return null;
+          return this.fire(tx, claimed, { trigger, actor, now: this.clock.now() });
+        });
+        if (!fired) return 'none';
+        this.after(fired);
+        return fired.events.length > 0 ? 'fired' : 'cancelled';
+      } catch (error) {
+        // Another writer appended to the incident first (an acknowledgement, another step): decide again.
+        if (error instanceof ConcurrencyError && attempt < 3) continue;
+        if (claimed) failed.push(timerKey(claimed));
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Fires `timer` inside `tx`, which holds its row: decides the step against the incident as it stands,
+   * appends it at the version read, closes the row and writes the next. A refused step closes the row
+   * as cancelled, with the refusal's code, and appends nothing.
+   */
+  private async fire(
+    tx: PoolClient,
+    timer: TimerRow,
+    context: { trigger: EscalationTrigger; actor: EscalationActor; source?: Source; now: Date },
+  ): Promise<Fired> {
+    const { trigger, actor, now } = context;
+    const nowIso = now.toISOString();
+    const incident = await this.loadIncident(timer.incident_id, tx);
+    const policy = await this.policies.atVersion(timer.policy_id, timer.policy_version, tx);
+    const step = policy ? stepOf(policy, timer.step) : null;
+    const base = { timer, trigger, latenessMs: 0, folded: incident };
+    if (!policy || !step) {
+      await this.closeTimer(tx, timer, 'cancelled', policy ? 'no-such-step' : 'policy-missing', now);
+      this.hooks.error?.(
+        `escalation timer ${timerKey(timer)} names policy ${timer.policy_id} v${timer.policy_version}, which has no such step`,
+        null,
+      );
+      return { ...base, events: [] };
+    }
+    const ref = {
+      id: policy.id,
+      version: policy.version,
+      name: policy.name,
+      levels: policy.levels.length,
+      repeats: policy.repeats,
+    };
+    const source = context.source ?? sourceOf(actor);
+    const metadata = { now: nowIso, actor, source };
+    let command: IncidentCommand;
+    if (step.kind === 'page') {
+      const level = policy.levels[step.level - 1]!;
+      const targets = resolveTargets(
+        level.targets,
+        await loadDirectory(this.users, this.schedules, level.targets, tx),
+        now,
+        {
+          label: `level ${step.level} of policy ${policy.name} v${policy.version}`,
+        },
+      );
+      command = {
+        type: 'StartEscalationStep',
+        data: {
+          incidentId: timer.incident_id,
+          cycle: timer.cycle,
+          step: timer.step,
+          policy: ref,
+          delayMinutes: level.delayMinutes,
+          targets,
+          trigger,
+          scheduledFor: trigger === 'manual' ? nowIso : timer.due_at.toISOString(),
+        },
+        metadata,
+      };
+    } else {
+      command = {
+        type: 'ExhaustEscalation',
+        data: { incidentId: timer.incident_id, cycle: timer.cycle, step: timer.step, policy: ref },
+        metadata,
+      };
+    }
+
+    let decided: IncidentEvent[];
+    try {
+      decided = decide(command, incident.state);
+    } catch (error) {
+      if (!(error instanceof IncidentError)) throw error;
+      await this.closeTimer(tx, timer, 'cancelled', error.code, now);
+      const status = cycleStatusAfter(incident.state, timer.cycle);
+      if (status) await this.setCycleStatus(tx, timer.incident_id, timer.cycle, status);
+      return { ...base, events: [], refused: error };
+    }
+    const events = await appendInTransaction(
+      this.store,
+      tx,
+      { streamId: incident.streamId, streamType: INCIDENT_STREAM_TYPE, expectedVersion: incident.version },
+      decided,
+      { metadata: metadataOf(actor, source), occurredAt: nowIso },
+    );
+    await this.closeTimer(tx, timer, 'fired', trigger, now);
+    if (step.kind === 'page') {
+      await this.armTimer(
+        tx,
+        timer.incident_id,
+        timer.cycle,
+        timer.step + 1,
+        policy,
+        new Date(now.getTime() + delayAfterMs(policy, timer.step)),
+      );
+    } else {
+      await this.setCycleStatus(tx, timer.incident_id, timer.cycle, 'exhausted');
+    }
+    return {
+      ...base,
+      events,
+      latenessMs: trigger === 'manual' ? 0 : Math.max(0, now.getTime() - timer.due_at.getTime()),
+      folded: {
+        streamId: incident.streamId,
+        version: incident.version + events.length,
+        state: decided.reduce(evolve, incident.state),
+      },
+    };
+  }
+
+  /** After the transaction committed: tell the process, remember the fold, count. */
+  private after(fired: Fired): void {
+    if (fired.events.length === 0) return;
+    this.folded.set(fired.folded.streamId, fired.folded.version, fired.folded.state);
+    this.publish(fired.events);
+    this.hooks.stepFired?.(fired.trigger, fired.latenessMs);
+  }
+
+  private async loadIncident(incidentId: string, tx: PoolClient) {
+    const streamId = incidentStreamId(incidentId);
+    const cached = this.folded.get(streamId);
+    const events = await this.store.readStream(streamId, { fromVersion: cached?.version ?? 0 }, tx);
+    let state = cached?.state ?? initialIncident;
+    let version = cached?.version ?? 0;
+    for (const e of events) {
+      state = evolve(state, { type: e.type, data: e.data } as IncidentEvent);
+      version = e.streamVersion;
+    }
+    // Read inside the transaction before anything is appended: committed events only.
+    if (events.length > 0) this.folded.set(streamId, version, state);
+    return { streamId, state, version };
+  }
+
+  private async closeTimer(
+    tx: PoolClient,
+    timer: TimerRow,
+    state: 'fired' | 'cancelled',
+    outcome: string,
+    now: Date,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE escalation_timers SET state = $4, outcome = $5, fired_at = $6
+       WHERE incident_id = $1 AND cycle = $2 AND step = $3`,
+      [timer.incident_id, timer.cycle, timer.step, state, outcome, now],
+    );
+  }
+
+  /**
+   * Writes step `step` of a cycle as pending, due at `dueAt`; a cancelled row of the same step is armed
+   * again (a repair), a pending or fired one is left alone. Answers the row if it is now pending.
+   */
+  async armTimer(
+    tx: PoolClient,
+    incidentId: string,
+    cycle: number,
+    step: number,
+    policy: EscalationPolicy,
+    dueAt: Date,
+  ): Promise<TimerRow | undefined> {
+    const what = stepOf(policy, step);
+    if (!what) return undefined;
+    const { rows } = await tx.query<TimerRow>(
+      `INSERT INTO escalation_timers (incident_id, cycle, step, kind, level, repeat, due_at, policy_id, policy_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (incident_id, cycle, step) DO UPDATE
+         SET state = 'pending', due_at = EXCLUDED.due_at, outcome = NULL, fired_at = NULL
+         WHERE escalation_timers.state = 'cancelled'
+       RETURNING ${TIMER_COLUMNS}`,
+      [
+        incidentId,
+        cycle,
+        step,
+        what.kind,
+        what.kind === 'page' ? what.level : null,
+        what.kind === 'page' ? what.repeat : null,
+        dueAt,
+        policy.id,
+        policy.version,
+      ],
+    );
+    return rows[0];
+  }
+
+  private async setCycleStatus(tx: PoolClient, incidentId: string, cycle: number, status: CycleStatus) {
+    await tx.query(
+      `UPDATE escalation_cycles SET status = $3, updated_at = now()
+       WHERE incident_id = $1 AND cycle = $2 AND status = 'escalating'`,
+      [incidentId, cycle, status],
+    );
+  }
+
+  /**
+   * Fires the incident's next step now, on behalf of `actor`: the pending timer of that step is taken
+   * early (the one after it is then due a full delay later). If the tick fired that very step meanwhile,
+   * that is the move asked for, and nothing more is fired.
+   */
+  async escalate(incidentId: string, actor: EscalationActor, source?: Source): Promise<StepSummary> {
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const now = this.clock.now();
+      let outcome: Fired | 'catch-up' | 'retry' | { moved: TimerRow };
+      try {
+        outcome = await withTransaction(this.pool, async (tx) => {
+          const { state } = await this.loadIncident(incidentId, tx);
+          if (state.status === 'none') {
+            throw new IncidentError('IncidentNotFound', `Incident ${incidentId} does not exist`);
+          }
+          if (state.status !== 'triggered') {
+            throw new IncidentError(
+              'EscalationStopped',
+              `Incident ${incidentId} is ${state.status}; escalation stops once it is acknowledged`,
+            );
+          }
+          const { cycle, step } = nextEscalationStep(state);
+          if (state.escalation?.cycle === cycle && state.escalation.exhausted) {
+            throw new EscalationError(
+              'EscalationExhausted',
+              `Escalation of incident ${incidentId} already paged every level of its policy; page someone by hand`,
+            );
+          }
+          const { rows } = await tx.query<TimerRow>(
+            `SELECT ${TIMER_COLUMNS} FROM escalation_timers
+             WHERE incident_id = $1 AND cycle = $2 AND step = $3 FOR UPDATE`,
+            [incidentId, cycle, step],
+          );
+          const timer = rows[0];
+          if (timer?.state === 'pending')
+            return this.fire(tx, timer, { trigger: 'manual', actor, source, now });
+          if (timer?.state === 'fired') return { moved: timer };
+          const { rows: cycles } = await tx.query<{
+            policy_id: string | null;
+            policy_version: number | null;
+            service: string;
+            severity: string;
+          }>(
+            `SELECT policy_id, policy_version, service, severity FROM escalation_cycles
+             WHERE incident_id = $1 AND cycle = $2`,
+            [incidentId, cycle],
+          );
+          const known = cycles[0];
+          if (!known) return attempt === 0 ? 'catch-up' : noPolicy(incidentId, state);
+          if (known.policy_id === null || known.policy_version === null) {
+            throw noPolicyError(incidentId, known.service, known.severity);
+          }
+          // The chain of timers broke (the auditor would find it): arm the step and fire it now.
+          const policy = await this.policies.atVersion(known.policy_id, known.policy_version, tx);
+          const armed = policy && (await this.armTimer(tx, incidentId, cycle, step, policy, now));
+          if (!armed) return 'retry';
+          return this.fire(tx, armed, { trigger: 'manual', actor, source, now });
+        });
+      } catch (error) {
+        if (error instanceof ConcurrencyError) continue;
+        throw error;
+      }
+      if (outcome === 'catch-up') {
+        await this.catchUpStarter();
+        continue;
+      }
+      if (outcome === 'retry') continue;
+      if ('moved' in outcome) return this.summaryOf(outcome.moved);
+      this.after(outcome);
+      if (outcome.refused) throw outcome.refused;
+      return summarise(outcome);
+    }
+    throw new IncidentError(
+      'EscalationStepStale',
+      `Escalation of incident ${incidentId} kept moving; try again`,
+    );
+  }
+
+  private async summaryOf(timer: TimerRow): Promise<StepSummary> {
+    const events = await this.store.readStream(incidentStreamId(timer.incident_id));
+    const mine = events.filter(
+      (e) =>
+        (e.type === 'ResponderPaged' ||
+          e.type === 'EscalationStepStarted' ||
+          e.type === 'EscalationExhausted') &&
+        (e.data as { cycle: number; step: number | null }).cycle === timer.cycle &&
+        (e.data as { step: number | null }).step === timer.step,
+    );
+    return summarise({ timer, events: mine });
+  }
+
+  /**
+   * The auditor: finds escalations that should have advanced and did not, and advances them. Steps
+   * overdue by more than the grace (the tick did not fire them), escalating cycles with no pending
+   * step (the chain of timers broke), and openings the starter has not taken in.
+   */
+  async audit(): Promise<Record<AuditRepair, number>> {
+    const now = this.clock.now();
+    const cutoff = new Date(now.getTime() - this.graceMs);
+    const report: Record<AuditRepair, number> = { 'starter-lag': 0, 'overdue-timer': 0, 'missing-timer': 0 };
+
+    report['starter-lag'] = await this.starterLag();
+    if (report['starter-lag'] > 0) await this.catchUpStarter();
+
+    report['overdue-timer'] = await this.fireDue(cutoff, 'auditor', AUDITOR_ACTOR);
+
+    const { rows } = await this.pool.query<{ incident_id: string; cycle: number }>(
+      `SELECT c.incident_id, c.cycle FROM escalation_cycles c
+       WHERE c.status = 'escalating' AND c.opened_at <= $1
+         AND NOT EXISTS (SELECT 1 FROM escalation_timers t
+                         WHERE t.incident_id = c.incident_id AND t.cycle = c.cycle AND t.state = 'pending')
+       ORDER BY c.opened_at LIMIT 200`,
+      [cutoff],
+    );
+    for (const row of rows) {
+      try {
+        if (await this.repairCycle(row.incident_id, row.cycle)) report['missing-timer']++;
+      } catch (error) {
+        this.hooks.error?.(`the auditor could not repair incident ${row.incident_id}`, error);
+      }
+    }
+    for (const kind of Object.keys(report) as AuditRepair[]) {
+      if (report[kind] > 0) this.hooks.repaired?.(kind, report[kind]);
+    }
+    return report;
+  }
+
+  /** Incident openings older than the grace that the starter has not taken in. */
+  private async starterLag(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM events e
+       WHERE (e.transaction_id, e.global_position) >
+             (SELECT coalesce(max(transaction_id), '0'::xid8), coalesce(max(global_position), 0)
+              FROM subscription_checkpoints WHERE subscription_name = $1)
+         AND e.stream_type = $2 AND e.type IN ('IncidentOpened', 'IncidentReopened')
+         AND e.recorded_at < now() - make_interval(secs => $3)`,
+      [this.starter.name, INCIDENT_STREAM_TYPE, this.graceMs / 1000],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** One stalled cycle: settles its status from the stream, or arms and fires its next step. */
+  private async repairCycle(incidentId: string, cycle: number): Promise<boolean> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fired = await withTransaction(this.pool, async (tx) => {
+          const { rows } = await tx.query<{ policy_id: string; policy_version: number }>(
+            `SELECT policy_id, policy_version FROM escalation_cycles
+             WHERE incident_id = $1 AND cycle = $2 AND status = 'escalating'
+               AND NOT EXISTS (SELECT 1 FROM escalation_timers t
+                               WHERE t.incident_id = $1 AND t.cycle = $2 AND t.state = 'pending')
+             FOR UPDATE SKIP LOCKED`,
+            [incidentId, cycle],
+          );
+          const row = rows[0];
+          if (!row) return null;
+          const { state } = await this.loadIncident(incidentId, tx);
+          const settled = cycleStatusAfter(state, cycle);
+          if (settled) {
+            await this.setCycleStatus(tx, incidentId, cycle, settled);
+            return null;
+          }
+          const policy = await this.policies.atVersion(row.policy_id, row.policy_version, tx);
+          if (!policy || state.status === 'none') return null;
+          const now = this.clock.now();
+          const timer = await this.armTimer(
+            tx,
+            incidentId,
+            cycle,
+            nextEscalationStep(state).step,
+            policy,
+            now,
+          );
+          if (!timer) return null;
+          return this.fire(tx, timer, { trigger: 'auditor', actor: AUDITOR_ACTOR, now });
+        });
+        if (!fired) return false;
+        this.after(fired);
+        return fired.events.length > 0;
+      } catch (error) {
+        if (error instanceof ConcurrencyError) continue;
+        throw error;
+      }
+    }
+    return false;
+  }
+}
+
+type CycleStatus = 'stopped' | 'exhausted' | 'superseded';
+
+/** Where a cycle stands by the incident's stream, when it no longer escalates; null while it does. */
+const cycleStatusAfter = (state: Incident, cycle: number): CycleStatus | null => {
+  if (state.status === 'none') return 'stopped';
+  if (state.reopenCount > cycle) return 'superseded';
+  if (state.status !== 'triggered') return 'stopped';
+  if (state.escalation?.cycle === cycle && state.escalation.exhausted) return 'exhausted';
+  return null;
+};
+
+const noPolicyError = (incidentId: string, service: string, severity: string) =>
+  new EscalationError(
+    'NoEscalationPolicy',
+    `No escalation policy was attached to service ${service} (for ${severity} or any severity) when incident ${incidentId} opened`,
+  );
+
+const noPolicy = (incidentId: string, state: Incident): never => {
+  if (state.status === 'none')
+    throw new IncidentError('IncidentNotFound', `Incident ${incidentId} does not exist`);
+  throw noPolicyError(incidentId, state.service, state.severity);
+};
+
+const summarise = ({ timer, events }: { timer: TimerRow; events: RecordedEvent[] }): StepSummary => {
+  const started = events.find((e) => e.type === 'EscalationStepStarted' || e.type === 'EscalationExhausted');
+  return {
+    incidentId: timer.incident_id,
+    cycle: timer.cycle,
+    step: timer.step,
+    kind: timer.kind,
+    level: timer.level,
+    repeat: timer.repeat,
+    firedAt: started?.occurredAt ?? new Date().toISOString(),
+    paged: events
+      .filter((e) => e.type === 'ResponderPaged')
+      .map((e) => {
+        const d = e.data as { userId: string | null; slackUserId: string | null; channelId: string | null };
+        return { userId: d.userId, slackUserId: d.slackUserId, channelId: d.channelId };
+      }),
+  };
+};

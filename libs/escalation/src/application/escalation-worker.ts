@@ -1,0 +1,79 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { RecordedEvent } from '#vigil/event-store';
+import { INCIDENT_STREAM_TYPE } from '#vigil/incidents';
+import type { EscalationEngine } from './escalation-engine.js';
+
+export interface EscalationWorkerOptions {
+  /** node-cron expression of the tick that fires due steps: every second. */
+  tick?: string;
+  /** node-cron expression of the auditor: every 15 seconds. */
+  audit?: string;
+  onError?: (message: string, error: unknown) => void;
+}
+
+/**
+ * The worker role's clocks: a node-cron tick every second (take in openings, fire due steps) and
+ * the auditor every 15 seconds. They only find work; what is due lives in PostgreSQL, so stopping
+ * (or killing) the process loses nothing. An opening committed in this process fires level 1 at once
+ * instead of waiting for the next tick.
+ */
+export class EscalationWorker {
+  private tasks: ScheduledTask[] = [];
+  private readonly running = new Set<Promise<unknown>>();
+  private started = false;
+
+  constructor(
+    private readonly engine: EscalationEngine,
+    private readonly options: EscalationWorkerOptions = {},
+  ) {}
+
+  get isRunning(): boolean {
+    return this.started;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const every = { noOverlap: true, suppressMissedWarning: true };
+    this.tasks = [
+      cron.schedule(
+        this.options.tick ?? '* * * * * *',
+        () => this.track('tick', () => this.engine.tick()),
+        every,
+      ),
+      cron.schedule(
+        this.options.audit ?? '*/15 * * * * *',
+        () => this.track('audit', () => this.engine.audit()),
+        every,
+      ),
+    ];
+    // After a restart, whatever fell due while the process was down fires now, not a second later.
+    void this.track('tick', () => this.engine.tick());
+  }
+
+  /** Wakes the tick for openings and reopenings this process just committed. */
+  onCommitted = (events: readonly RecordedEvent[]): void => {
+    if (!this.started) return;
+    const opening = events.some(
+      (e) =>
+        e.streamType === INCIDENT_STREAM_TYPE &&
+        (e.type === 'IncidentOpened' || e.type === 'IncidentReopened'),
+    );
+    if (opening) void this.track('tick', () => this.engine.tick());
+  };
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    for (const task of this.tasks) await task.destroy();
+    this.tasks = [];
+    await Promise.allSettled([...this.running]);
+  }
+
+  private track(what: string, work: () => Promise<unknown>): Promise<unknown> {
+    const run = work().catch((error: unknown) => this.options.onError?.(`escalation ${what} failed`, error));
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run));
+    return run;
+  }
+}

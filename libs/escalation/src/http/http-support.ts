@@ -1,0 +1,24 @@
+import { ParseUUIDPipe } from '@nestjs/common';
+import { containsNul, validationProblem, type AuthenticatedRequest } from '#vigil/common';
+import type { EscalationActor } from '../application/streams.js';
+
+export const uuidParam = (field = 'id') =>
+  new ParseUUIDPipe({
+    exceptionFactory: () => validationProblem([{ field, message: `${field} must be a UUID` }]),
+  });
+
+/** The API key that made the request, as the actor of what it changes. */
+export const actorOf = (request: AuthenticatedRequest): EscalationActor => {
+  const key = request.apiKey!;
+  return { kind: 'api-key', id: key.id, name: key.name };
+};
+
+/** PostgreSQL cannot store NUL characters; say so before trying. */
+export const refuseNul = <T>(body: T): T => {
+  if (containsNul(body)) {
+    throw validationProblem([{ field: '(body)', message: 'text must not contain NUL characters' }]);
+  }
+  return body;
+};
+
+export const instant = (iso: string | undefined, fallback: Date): Date => (iso ? new Date(iso) : fallback);
