@@ -7,6 +7,7 @@ import { AlertFatigue1764300000005 } from './1764300000005-alert-fatigue.js';
 import { AlertGroupSnapshots1764300000006 } from './1764300000006-alert-group-snapshots.js';
 import { IntegrationReceiverSettings1764300000007 } from './1764300000007-integration-receiver-settings.js';
 import { GroupingRules1764300000008 } from './1764300000008-grouping-rules.js';
+import { Escalation1764300000009 } from './1764300000009-escalation.js';
 import { Slack1764300000010 } from './1764300000010-slack.js';
 
 /** Every migration, oldest first. Never edit one that has landed; add a new one. */
@@ -20,5 +21,6 @@ export const MIGRATIONS = [
   AlertGroupSnapshots1764300000006,
   IntegrationReceiverSettings1764300000007,
   GroupingRules1764300000008,
+  Escalation1764300000009,
   Slack1764300000010,
 ];
