@@ -27,6 +27,24 @@ export class VigilMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });
+  readonly escalationSteps = new Counter({
+    name: 'vigil_escalation_steps_total',
+    help: 'Escalation steps fired, by what fired them (timer, manual, auditor)',
+    labelNames: ['trigger'] as const,
+    registers: [this.registry],
+  });
+  readonly escalationLateness = new Histogram({
+    name: 'vigil_escalation_step_lateness_seconds',
+    help: 'How long after its due time an escalation step fired (timer and auditor steps)',
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600],
+    registers: [this.registry],
+  });
+  readonly escalationAuditRepairs = new Counter({
+    name: 'vigil_escalation_audit_repairs_total',
+    help: 'Escalations the auditor found stalled and advanced (overdue-timer, missing-timer, starter-lag)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly subscriptionLag: Gauge<'subscription'>;
 
   constructor(lag: () => Promise<Array<{ name: string; events: number }>>) {
