@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import { startTestApp, type CallResult, type TestApp } from '../support/app.js';
+import { testPool } from '../support/database.js';
+import {
+  buttonClickBody,
+  slackHeaders,
+  slashCommandBody,
+  startFakeSlack,
+  waitFor,
+  type FakeSlack,
+} from '../support/fake-slack.js';
+
+export const SIGNING_SECRET = 'vigil-test-signing-secret';
+
+export interface SlackTestApp {
+  t: TestApp;
+  fake: FakeSlack;
+  /** Posts a signed slash command; `responseId` names its response URL on the fake. */
+  command(
+    text: string,
+    options?: CommandOptions,
+  ): Promise<CallResult & { responseId: string; triggerId: string }>;
+  /** What Vigil posted to a command's response URL. */
+  responseTo(
+    responseId: string,
+    timeoutMs?: number,
+  ): Promise<{ response_type?: string; text: string; blocks?: any[] }>;
+  click(options: {
+    actionId: string;
+    value: string;
+    channelId: string;
+    messageTs: string;
+    userId?: string;
+  }): Promise<CallResult & { responseId: string }>;
+  postSigned(path: string, body: string, options?: SignOptions): Promise<CallResult>;
+  /** The incident a `declare` with this trigger id opened. */
+  incidentDeclaredBy(triggerId: string): Promise<string>;
+  events(incidentId: string): Promise<Array<{ type: string; data: any; metadata: any; version: number }>>;
+  close(): Promise<void>;
+}
+
+export interface SignOptions {
+  timestamp?: number;
+  retryNum?: number;
+  contentType?: string;
+  secret?: string;
+}
+
+export interface CommandOptions extends SignOptions {
+  userId?: string;
+  userName?: string;
+  channelId?: string;
+  triggerId?: string;
+}
+
+/**
+ * Vigil with Slack on, against a fresh fake Slack. The outbox subscription starts at the end of
+ * the log, and rows an earlier test file left pending are set aside, so each file sees only
+ * its own Slack calls.
+ */
+export const startSlackTestApp = async (
+  options: { env?: Record<string, string> } = {},
+): Promise<SlackTestApp> => {
+  const fake = await startFakeSlack();
+  const pool = testPool(1);
+  try {
+    await pool.query(`DELETE FROM subscription_checkpoints WHERE subscription_name = 'slack-outbox@1'`);
+    await pool.query(
+      `UPDATE slack_outbox SET status = 'failed', last_error = 'left by an earlier test file' WHERE status = 'pending'`,
+    );
+  } finally {
+    await pool.end();
+  }
+  const t = await startTestApp({
+    env: {
+      SLACK_BOT_TOKEN: fake.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      ...options.env,
+    },
+  });
+
+  const postSigned = (path: string, body: string, o: SignOptions = {}) =>
+    t.call('POST', path, {
+      key: null,
+      rawBody: body,
+      headers: slackHeaders(o.secret ?? SIGNING_SECRET, body, o),
+    });
+
+  return {
+    t,
+    fake,
+    postSigned,
+    async command(text, o = {}) {
+      const responseId = randomUUID();
+      const triggerId = o.triggerId ?? `${Date.now()}.${randomUUID()}`;
+      const body = slashCommandBody({
+        text,
+        responseUrl: fake.responseUrl(responseId),
+        triggerId,
+        ...(o.userId ? { userId: o.userId } : {}),
+        ...(o.userName ? { userName: o.userName } : {}),
+        ...(o.channelId ? { channelId: o.channelId } : {}),
+      });
+      const res = await postSigned('/slack/commands', body, o);
+      return { ...res, responseId, triggerId };
+    },
+    responseTo: (responseId, timeoutMs = 5000) =>
+      waitFor(
+        () => fake.responses.find((r) => r.id === responseId)?.body,
+        `the response to ${responseId}`,
+        timeoutMs,
+      ),
+    async click(o) {
+      const responseId = randomUUID();
+      const body = buttonClickBody({ ...o, responseUrl: fake.responseUrl(responseId) });
+      return { ...(await postSigned('/slack/interactions', body)), responseId };
+    },
+    async incidentDeclaredBy(triggerId) {
+      const row = await waitFor(
+        async () =>
+          (
+            await t.runtime.pool.query<{ stream_id: string }>(
+              `SELECT stream_id FROM events WHERE type = 'IncidentOpened' AND metadata->>'correlationId' = $1`,
+              [`slack:${triggerId}`],
+            )
+          ).rows[0],
+        `the incident declared by ${triggerId}`,
+      );
+      return row.stream_id.slice('incident-'.length);
+    },
+    async events(incidentId) {
+      const res = await t.call('GET', `/v1/incidents/${incidentId}/events`);
+      if (res.status !== 200)
+        throw new Error(`events of ${incidentId}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.items;
+    },
+    async close() {
+      await t.close();
+      await fake.close();
+    },
+  };
+};
+
+/** Counts the rows of the events table: a refused request must append nothing. */
+export const countEvents = async (t: TestApp): Promise<number> =>
+  Number((await t.runtime.pool.query<{ n: string }>(`SELECT count(*) AS n FROM events`)).rows[0]!.n);
