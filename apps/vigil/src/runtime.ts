@@ -10,6 +10,7 @@ import {
   UpcasterChain,
   type RecordedEvent,
 } from '#vigil/event-store';
+import { createEscalation, type EscalationRuntime } from '#vigil/escalation';
 import { IncidentListProjection, IncidentTimelineProjection, incidentUpcasters } from '#vigil/incidents';
 import { SlackRuntime } from '#vigil/slack';
 import { createDataSource, migrate, poolOf } from './database/data-source.js';
@@ -33,6 +34,8 @@ export interface Runtime {
   ingestion: AlertIngestion;
   groupingRules: GroupingRules;
   metrics: VigilMetrics;
+  /** Users, schedules, policies and the escalation engine; its timers run in the worker role. */
+  escalation: EscalationRuntime;
   /** The Slack app's client, ports, outbox and dispatcher; null when Slack is off. */
   slack: SlackRuntime | null;
   /** Subscribers to committed events inside this process (the CQRS EventBus is wired here). */
@@ -99,6 +102,25 @@ export const startRuntime = async (
   if (slack === null) log.info('Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on');
   else committed.add(() => slack.nudge());
   const groupingRules = new GroupingRules(pool);
+  const escalation = createEscalation({
+    pool,
+    store,
+    commands,
+    clock,
+    publish,
+    hooks: {
+      stepFired: (trigger, latenessMs) => {
+        metrics.escalationSteps.inc({ trigger });
+        if (trigger !== 'manual') metrics.escalationLateness.observe(latenessMs / 1000);
+      },
+      repaired: (kind, count) => {
+        metrics.escalationAuditRepairs.inc({ kind }, count);
+        log.warn({ kind, count }, 'escalation auditor advanced stalled escalations');
+      },
+      error: (message, err) => log.error({ err }, message),
+    },
+  });
+  committed.add(escalation.worker.onCommitted);
 
   const runtime: Runtime = {
     config,
@@ -121,6 +143,7 @@ export const startRuntime = async (
       },
     }),
     metrics,
+    escalation,
     slack,
     committed,
     beginShutdown() {
@@ -129,6 +152,7 @@ export const startRuntime = async (
     async close() {
       closing = true;
       await slack?.stop();
+      await escalation.worker.stop();
       await subscriptions.stop();
       await dataSource.destroy();
       await database.stop();
@@ -137,6 +161,7 @@ export const startRuntime = async (
   if (config.roles.worker) {
     await subscriptions.start();
     await slack?.start();
+    escalation.worker.start();
   }
   return runtime;
 };
