@@ -8,6 +8,7 @@ import {
   SubscriptionRunner,
   type RecordedEvent,
 } from '#vigil/event-store';
+import { EscalationModule } from '#vigil/escalation';
 import { IncidentsModule } from '#vigil/incidents';
 import { SlackModule } from '#vigil/slack';
 import { AlertIngestion, AlertsModule, GroupingRules, Integrations, Silences } from '#vigil/alerts';
@@ -68,6 +69,8 @@ export class AppModule {
       imports: [
         RuntimeModule.with(runtime),
         CqrsModule.forRoot(),
+        // Always: its services (Escalations, Users) are injectable in every role; its routes in api only.
+        EscalationModule.with(runtime.escalation, { http: runtime.config.roles.api }),
         ...(runtime.config.roles.api
           ? [IncidentsModule, AlertsModule, SlackModule.with({ slack: runtime.slack, log: runtime.log })]
           : []),
