@@ -247,3 +247,26 @@ describe('alert keys that name Object.prototype members', () => {
     });
   }
 });
+
+describe('the fire times a group keeps', () => {
+  it('forgets alerts that last fired longer ago than any flapping window looks back', () => {
+    const at = (minutes: number) =>
+      new Date(Date.parse('2026-01-01T00:00:00.000Z') + minutes * 60_000).toISOString();
+    // Alertmanager-style keys: a new key for every firing episode.
+    let group = emptyAlertGroup;
+    for (let episode = 0; episode < 100; episode++) {
+      const a = alert({ dedupKey: `disk@${episode}`, fact: `f${episode}` });
+      const decision = decideAlert({ ...receive(a), receivedAt: at(episode * 60) }, group, null);
+      group = decision.events.reduce(evolveAlertGroup, group);
+      const resolved = decideAlert(
+        { ...receive({ ...a, action: 'resolve', fact: `r${episode}` }), receivedAt: at(episode * 60 + 1) },
+        group,
+        null,
+      );
+      group = resolved.events.reduce(evolveAlertGroup, group);
+    }
+    // One episode an hour for 100 hours: only the last day's can still decide anything.
+    assert.equal(Object.keys(group.fires).length, 24);
+    assert.deepEqual(Object.keys(group.firing), []);
+  });
+});

@@ -99,10 +99,25 @@ const FIRES_KEPT = 20;
 const own = <T>(record: Record<string, T>, key: string): T | undefined =>
   Object.hasOwn(record, key) ? record[key] : undefined;
 
-const fired = (state: AlertGroup, alertKey: string, at: string): Record<string, string[]> => ({
-  ...state.fires,
-  [alertKey]: [...(own(state.fires, alertKey) ?? []), at].slice(-FIRES_KEPT),
-});
+/** The longest flapping window a rule may ask for: older fire times can decide nothing. */
+export const MAX_FLAPPING_WINDOW_MINUTES = 24 * 60;
+
+/**
+ * The fire times after this one, without the alerts that last fired longer ago
+ * than any flapping window looks back: an alert key can be new with every
+ * firing episode (Alertmanager's includes its start), so the record would
+ * otherwise grow with every alert the group ever had.
+ */
+const fired = (state: AlertGroup, alertKey: string, at: string): Record<string, string[]> => {
+  const horizon = Date.parse(at) - MAX_FLAPPING_WINDOW_MINUTES * 60_000;
+  const fires: Record<string, string[]> = {};
+  for (const [key, times] of Object.entries(state.fires)) {
+    const last = times.at(-1);
+    if (key !== alertKey && last !== undefined && Date.parse(last) > horizon) fires[key] = times;
+  }
+  fires[alertKey] = [...(own(state.fires, alertKey) ?? []), at].slice(-FIRES_KEPT);
+  return fires;
+};
 
 export const evolveAlertGroup = (state: AlertGroup, event: AlertGroupEvent): AlertGroup => {
   switch (event.type) {

@@ -16,7 +16,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { MAX_GROUPING_WINDOW_MINUTES } from '../domain/grouping.js';
+import { MAX_FLAPPING_WINDOW_MINUTES } from '../domain/alert-group.js';
 import { GroupingRuleDto } from './grouping-rules.dto.js';
 import { MatcherDto } from './silences.dto.js';
 
@@ -68,10 +68,10 @@ export class FlappingRuleDto {
   @Max(1000)
   maxFires!: number;
 
-  @ApiProperty({ example: 30, minimum: 1, maximum: MAX_GROUPING_WINDOW_MINUTES })
+  @ApiProperty({ example: 30, minimum: 1, maximum: MAX_FLAPPING_WINDOW_MINUTES })
   @IsInt()
   @Min(1)
-  @Max(MAX_GROUPING_WINDOW_MINUTES)
+  @Max(MAX_FLAPPING_WINDOW_MINUTES)
   windowMinutes!: number;
 }
 
