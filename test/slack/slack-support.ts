@@ -36,6 +36,10 @@ export interface SlackTestApp {
   /** The incident a `declare` with this trigger id opened. */
   incidentDeclaredBy(triggerId: string): Promise<string>;
   events(incidentId: string): Promise<Array<{ type: string; data: any; metadata: any; version: number }>>;
+  /** The Slack settings, for another Vigil process against the same fake. */
+  env: Record<string, string>;
+  /** Stops this Vigil process and starts another on the same database and fake Slack. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,14 +75,13 @@ export const startSlackTestApp = async (
   } finally {
     await pool.end();
   }
-  const t = await startTestApp({
-    env: {
-      SLACK_BOT_TOKEN: fake.token,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: fake.apiUrl,
-      ...options.env,
-    },
-  });
+  const env = {
+    SLACK_BOT_TOKEN: fake.token,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    ...options.env,
+  };
+  let t = await startTestApp({ env });
 
   const postSigned = (path: string, body: string, o: SignOptions = {}) =>
     t.call('POST', path, {
@@ -88,9 +91,16 @@ export const startSlackTestApp = async (
     });
 
   return {
-    t,
+    get t() {
+      return t;
+    },
     fake,
+    env,
     postSigned,
+    async restart() {
+      await t.close();
+      t = await startTestApp({ env });
+    },
     async command(text, o = {}) {
       const responseId = randomUUID();
       const triggerId = o.triggerId ?? `${Date.now()}.${randomUUID()}`;

@@ -1,0 +1,277 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { startTestApp } from '../support/app.js';
+import { waitFor } from '../support/fake-slack.js';
+import { startSlackTestApp, type SlackTestApp } from './slack-support.js';
+
+const actionIds = (call: { args: { blocks?: unknown } }) =>
+  ((call.args.blocks as any[] | undefined) ?? [])
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => b.elements.map((e: { action_id: string }) => e.action_id));
+
+describe('Slack: messages through the outbox', () => {
+  let s: SlackTestApp;
+  before(async () => {
+    s = await startSlackTestApp();
+  });
+  after(() => s.close());
+
+  const pool = () => s.t.runtime.pool;
+
+  /** Waits until the outbox has nothing left to send, so the next test's failures hit its own calls. */
+  const settled = () =>
+    waitFor(
+      async () =>
+        (await pool().query(`SELECT 1 FROM slack_outbox WHERE status = 'pending' LIMIT 1`)).rowCount === 0,
+      'an idle outbox',
+      10_000,
+    );
+
+  const openIncident = async (severity = 'SEV3') => {
+    const res = await s.t.call('POST', '/v1/incidents', {
+      body: { title: `Outbox ${randomUUID().slice(0, 8)}`, severity, service: 'outbox' },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body.id as string;
+  };
+
+  /** What the escalation engine appends when it pages someone. */
+  const page = async (incidentId: string, slackUserId: string, level = 1) => {
+    const stream = `escalation-${incidentId}`;
+    const version = await s.t.runtime.store.streamVersion(stream);
+    await s.t.runtime.store.append({
+      streamId: stream,
+      streamType: 'escalation',
+      expectedVersion: version,
+      events: [
+        {
+          type: 'ResponderPaged',
+          data: { incidentId, level, userId: `user-${slackUserId}`, slackUserId },
+          metadata: { actor: { kind: 'system', id: 'escalation' }, source: 'system' },
+        },
+      ],
+    });
+    return Date.now();
+  };
+
+  const dmTo = (slackUserId: string) => `D${slackUserId.slice(1)}`;
+  const pagesTo = (slackUserId: string) =>
+    s.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === dmTo(slackUserId));
+  const outboxRow = async (incidentId: string, action: string) =>
+    (
+      await pool().query<{ status: string; attempts: number; last_error: string | null }>(
+        `SELECT status, attempts, last_error FROM slack_outbox WHERE incident_id = $1 AND action = $2`,
+        [incidentId, action],
+      )
+    ).rows;
+
+  it('a page is a DM with Acknowledge, Escalate and Resolve, sent within a second; a click acknowledges it and the DM is updated in place', async () => {
+    await settled();
+    const id = await openIncident();
+    const user = 'U0PAGE0001';
+    const appendedAt = await page(id, user);
+    const dm = await waitFor(() => pagesTo(user)[0], 'the DM');
+    assert.ok(dm.at - appendedAt < 1000, `the page left ${dm.at - appendedAt} ms after the event`);
+    assert.equal(s.fake.callsTo('conversations.open').filter((c) => c.args.users === user).length, 1);
+    assert.deepEqual(actionIds(dm), ['incident-ack', 'incident-escalate', 'incident-resolve']);
+    assert.match(dm.args.text, /Triggered/);
+    const value = (dm.args.blocks as any[]).find((b) => b.type === 'actions').elements[0].value as string;
+    assert.equal(value, `${id}:1`);
+    const ts = (
+      await pool().query<{ ts: string }>(`SELECT ts FROM slack_messages WHERE incident_id = $1`, [id])
+    ).rows[0]!.ts;
+
+    const click = await s.click({
+      actionId: 'incident-ack',
+      value,
+      channelId: dmTo(user),
+      messageTs: ts,
+      userId: user,
+    });
+    assert.equal(click.status, 200);
+    const events = await waitFor(async () => {
+      const all = await s.events(id);
+      return all.some((e) => e.type === 'IncidentAcknowledged') && all;
+    }, 'the acknowledgement');
+    const ack = events.find((e) => e.type === 'IncidentAcknowledged')!;
+    assert.deepEqual(ack.metadata.actor, { kind: 'slack', id: user, name: 'alice' });
+    assert.equal(ack.metadata.source, 'slack');
+    assert.equal(ack.data.acknowledgedBy, user);
+
+    const update = await waitFor(
+      () => s.fake.callsTo('chat.update').find((c) => c.args.channel === dmTo(user) && c.args.ts === ts),
+      'the DM updated in place',
+    );
+    assert.match(update.args.text, /Acknowledged/);
+    assert.deepEqual(actionIds(update), ['incident-escalate', 'incident-resolve']);
+    assert.match(JSON.stringify(update.args.blocks), new RegExp(`acknowledged by <@${user}>`));
+    assert.equal(s.fake.messages.get(`${dmTo(user)}:${ts}`)?.text, update.args.text);
+    assert.equal(pagesTo(user).length, 1, 'one DM, edited, never a second one');
+
+    // Resolve from the same message: the buttons go.
+    await s.click({
+      actionId: 'incident-resolve',
+      value: `${id}:2`,
+      channelId: dmTo(user),
+      messageTs: ts,
+      userId: user,
+    });
+    await waitFor(
+      () => s.fake.messages.get(`${dmTo(user)}:${ts}`)?.text.includes('Resolved'),
+      'the DM showing Resolved',
+    );
+    assert.deepEqual(actionIds({ args: { blocks: s.fake.messages.get(`${dmTo(user)}:${ts}`)!.blocks } }), []);
+  });
+
+  it('a SEV1 gets a channel: created, status message with buttons, topic, the declarer invited, and the timeline as it grows', async () => {
+    await settled();
+    const res = await s.command('declare Checkout down for everyone sev1 checkout', { userId: 'U0DECLARE1' });
+    const id = await s.incidentDeclaredBy(res.triggerId);
+    const ref = id.replace(/-/g, '').slice(-8);
+    const created = await waitFor(
+      () => s.fake.callsTo('conversations.create').find((c) => String(c.args.name).startsWith(`inc-${ref}`)),
+      'the incident channel',
+    );
+    assert.equal(created.args.name, `inc-${ref}-checkout-down-for-everyone`);
+    const channel = [...s.fake.channels.values()].find((c) => c.name === created.args.name)!;
+    await waitFor(() => channel.members.has('U0DECLARE1'), 'the declarer invited');
+    await waitFor(
+      () => channel.topic.startsWith('SEV1 | Triggered | Checkout down for everyone'),
+      'the topic',
+    );
+    const inChannel = () => s.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === channel.id);
+    const status = await waitFor(
+      () => inChannel().find((c) => actionIds(c).length > 0),
+      'the status message',
+    );
+    assert.deepEqual(actionIds(status), ['incident-ack', 'incident-escalate', 'incident-resolve']);
+    await waitFor(
+      () => inChannel().some((c) => /Opened as SEV1 on checkout by <@U0DECLARE1>/.test(c.args.text)),
+      'the first timeline line',
+    );
+
+    await s.command('note customers see 502 on /pay', { channelId: channel.id, userId: 'U0DECLARE1' });
+    await waitFor(
+      () => inChannel().some((c) => c.args.text === 'Note added by <@U0DECLARE1>: customers see 502 on /pay'),
+      'the note in the channel',
+    );
+    await s.command('ack', { channelId: channel.id, userId: 'U0DECLARE2' });
+    await waitFor(() => channel.topic.startsWith('SEV1 | Acknowledged |'), 'the topic after the ack');
+    const statusTs = (
+      await pool().query<{ ts: string }>(
+        `SELECT ts FROM slack_messages WHERE incident_id = $1 AND kind = 'status'`,
+        [id],
+      )
+    ).rows[0]!.ts;
+    const statusNow = s.fake.messages.get(`${channel.id}:${statusTs}`);
+    assert.ok(statusNow);
+    assert.deepEqual(actionIds({ args: { blocks: statusNow.blocks } }), [
+      'incident-escalate',
+      'incident-resolve',
+    ]);
+    assert.match(statusNow.text, /Acknowledged/);
+    await settled();
+    assert.equal(
+      inChannel().filter((c) => actionIds(c).length > 0).length,
+      1,
+      'one status message, edited in place',
+    );
+    assert.equal(
+      s.fake.callsTo('conversations.create').filter((c) => String(c.args.name).startsWith(`inc-${ref}`))
+        .length,
+      1,
+    );
+  });
+
+  it('429 then 200: the message is delivered exactly once, after Retry-After', async () => {
+    await settled();
+    const id = await openIncident();
+    const user = 'U0RATE0001';
+    s.fake.failNext(1, { status: 429, retryAfter: 2 }, 'chat.postMessage');
+    await page(id, user);
+    await waitFor(() => pagesTo(user).length === 1, 'the DM after the 429', 10_000);
+    const attempts = s.fake.requests.filter((r) => r.method === 'chat.postMessage');
+    const limited = attempts.find((r) => r.status === 429)!;
+    assert.ok(limited, 'Slack answered 429 once');
+    const delivered = pagesTo(user)[0]!;
+    assert.ok(delivered.at - limited.at >= 2000, `retried ${delivered.at - limited.at} ms after the 429`);
+    await sleep(500);
+    assert.equal(pagesTo(user).length, 1);
+    assert.deepEqual(
+      (await outboxRow(id, 'page.send')).map((r) => [r.status, r.attempts]),
+      [['sent', 2]],
+    );
+  });
+
+  it('500 then 200: delivered once, after a backoff', async () => {
+    await settled();
+    const id = await openIncident();
+    const user = 'U0FIVE0001';
+    s.fake.failNext(1, { status: 500 }, 'chat.postMessage');
+    await page(id, user);
+    await waitFor(() => pagesTo(user).length === 1, 'the DM after the 500', 10_000);
+    const failed = s.fake.requests.filter((r) => r.method === 'chat.postMessage' && r.status === 500).at(-1)!;
+    const delivered = pagesTo(user)[0]!;
+    assert.ok(delivered.at - failed.at >= 900, `retried ${delivered.at - failed.at} ms after the 500`);
+    await sleep(500);
+    assert.equal(pagesTo(user).length, 1);
+    assert.deepEqual(
+      (await outboxRow(id, 'page.send')).map((r) => [r.status, r.attempts]),
+      [['sent', 2]],
+    );
+  });
+
+  it('a refusal Slack means (channel_not_found) gives the row up at once, and later rows of the incident still go', async () => {
+    await settled();
+    const id = await openIncident();
+    s.fake.failNext(1, { error: 'channel_not_found' }, 'chat.postMessage');
+    await page(id, 'U0GONE0001');
+    await waitFor(async () => (await outboxRow(id, 'page.send'))[0]?.status === 'failed', 'the row given up');
+    assert.deepEqual(
+      (await outboxRow(id, 'page.send')).map((r) => [r.attempts, r.last_error]),
+      [[1, 'channel_not_found']],
+    );
+    await page(id, 'U0NEXT0001', 2);
+    await waitFor(() => pagesTo('U0NEXT0001').length === 1, 'the next page');
+  });
+
+  it('rows pending at a restart, and events appended while Vigil was down, are delivered once after it', async () => {
+    await settled();
+    const id = await openIncident();
+    s.fake.failNext(1, { status: 429, retryAfter: 2 }, 'chat.postMessage');
+    await page(id, 'U0RESTART1');
+    await waitFor(
+      () => s.fake.requests.some((r) => r.method === 'chat.postMessage' && r.status === 429),
+      'the 429',
+    );
+    await s.restart();
+    await page(id, 'U0RESTART2', 2);
+    await waitFor(
+      () => pagesTo('U0RESTART1').length === 1 && pagesTo('U0RESTART2').length === 1,
+      'both DMs',
+      10_000,
+    );
+    await settled();
+    await sleep(300);
+    assert.equal(pagesTo('U0RESTART1').length, 1);
+    assert.equal(pagesTo('U0RESTART2').length, 1);
+  });
+
+  it('two worker processes on one database send each page exactly once', async () => {
+    await settled();
+    const other = await startTestApp({ roles: 'worker', env: s.env });
+    try {
+      const users = Array.from({ length: 20 }, (_, i) => `U0TWO${String(i).padStart(5, '0')}`);
+      const ids = await Promise.all(users.map(() => openIncident()));
+      await Promise.all(ids.map((id, i) => page(id, users[i]!)));
+      await waitFor(() => users.every((u) => pagesTo(u).length >= 1), 'all 20 DMs', 15_000);
+      await settled();
+      await sleep(300);
+      for (const u of users) assert.equal(pagesTo(u).length, 1, u);
+    } finally {
+      await other.close();
+    }
+  });
+});
