@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { ApiKeys } from '#vigil/common';
+import { testDatabaseUrl } from '../support/database.js';
+import { freePort } from '../../apps/vigil/src/support/free-port.js';
+import { eventually, setUpEscalation, streamOf } from './escalation-fixtures.js';
+
+const MAIN = new URL('../../apps/vigil/src/main.js', import.meta.url).pathname;
+/** Each level waits 3 seconds for an acknowledgement. */
+const DELAY_MINUTES = 3 / 60;
+
+const startServer = async (port: number): Promise<ChildProcess> => {
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      ...process.env,
+      DATABASE_URL: testDatabaseUrl(),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+    },
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 150; i++) {
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+    if (ready?.ok) return child;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('Vigil did not start');
+};
+
+describe('escalation survives kill -9', () => {
+  let pool: pg.Pool;
+  let server: ChildProcess | undefined;
+  before(() => {
+    pool = new pg.Pool({ connectionString: testDatabaseUrl(), max: 2 });
+  });
+  after(async () => {
+    server?.kill('SIGKILL');
+    await pool.end();
+  });
+
+  it('a step pending when the server is killed fires once after the restart, late, and says so', async () => {
+    const { key } = await new ApiKeys(pool).create('crash test', ['admin']);
+    const port = await freePort();
+    server = await startServer(port);
+    const call = async (method: string, path: string, options: { body?: unknown } = {}) => {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+    };
+    const setup = await setUpEscalation(call, {
+      layerStart: new Date(Date.now() - 3_600_000).toISOString(),
+      delays: [DELAY_MINUTES, DELAY_MINUTES],
+    });
+    const opened = await call('POST', '/v1/incidents', {
+      body: { title: 'Disk full', severity: 'SEV2', service: setup.service },
+    });
+    assert.equal(opened.status, 201);
+    const id: string = opened.body.id;
+    await eventually(async () => (await streamOf(pool, id)).some((e) => e.type === 'ResponderPaged'));
+
+    // Level 2 is pending. Kill the server without a chance to clean up, and stay down past its due time.
+    server.kill('SIGKILL');
+    await once(server, 'exit');
+    const { rows } = await pool.query<{ due_at: Date; state: string }>(
+      `SELECT due_at, state FROM escalation_timers WHERE incident_id = $1 AND step = 1`,
+      [id],
+    );
+    assert.equal(rows[0]?.state, 'pending', 'the pending step is a row, not a timer in the dead process');
+    const dueIn = rows[0].due_at.getTime() - Date.now();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueIn) + 1500));
+    assert.equal(
+      (await streamOf(pool, id)).filter((e) => e.type === 'EscalationStepStarted').length,
+      1,
+      'nothing fires while the server is down',
+    );
+
+    server = await startServer(port);
+    const events = await eventually(async () => {
+      const stream = await streamOf(pool, id);
+      return stream.some((e) => e.type === 'EscalationExhausted') && stream;
+    }, 30_000);
+    const steps = events.filter((e) => e.type === 'EscalationStepStarted');
+    assert.deepEqual(
+      steps.map((e) => e.data.step),
+      [0, 1],
+      'each step exactly once',
+    );
+    assert.ok(
+      steps[1]!.data.delayMs >= 1000,
+      `level 2 fired late and records it (${steps[1]!.data.delayMs} ms)`,
+    );
+    assert.deepEqual(
+      events
+        .filter((e) => e.type === 'ResponderPaged')
+        .map((e) => [e.data.level, e.data.userId ?? e.data.channelId]),
+      [
+        [1, setup.users.alice],
+        [2, setup.users.carol],
+        [2, 'C0ESCALATE'],
+      ],
+    );
+    assert.equal(events.filter((e) => e.type === 'EscalationExhausted').length, 1);
+  });
+});
