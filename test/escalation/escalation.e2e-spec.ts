@@ -100,6 +100,55 @@ describe('escalation end to end', () => {
     );
   });
 
+  it('an Alertmanager alert opens an incident and level 1 is paged without waiting for a tick', async () => {
+    clock.set(START);
+    const integration = await t.call('POST', '/v1/integrations', {
+      body: { name: 'alertmanager', service: setup.service, type: 'alertmanager' },
+    });
+    assert.equal(integration.status, 201, JSON.stringify(integration.body));
+    const received = await t.call('POST', `/v1/integrations/${integration.body.key}/alertmanager`, {
+      key: null,
+      body: {
+        receiver: 'vigil',
+        status: 'firing',
+        alerts: [
+          {
+            status: 'firing',
+            labels: { alertname: 'CheckoutDown', severity: 'critical' },
+            annotations: { summary: 'Checkout is down' },
+            startsAt: '2026-03-02T09:59:00.000Z',
+            endsAt: '0001-01-01T00:00:00Z',
+            generatorURL: 'http://prometheus.example.org:9090/graph',
+            fingerprint: 'c0ffee0000000001',
+          },
+        ],
+        groupLabels: { alertname: 'CheckoutDown' },
+        commonLabels: { alertname: 'CheckoutDown' },
+        commonAnnotations: {},
+        externalURL: 'http://alertmanager.example.org:9093',
+        version: '4',
+        groupKey: '{}:{alertname="CheckoutDown"}',
+        truncatedAlerts: 0,
+      },
+    });
+    assert.equal(received.status, 202, JSON.stringify(received.body));
+    const { rows } = await t.runtime.pool.query<{ stream_id: string }>(
+      `SELECT stream_id FROM events WHERE type = 'IncidentOpened' AND data->>'service' = $1`,
+      [setup.service],
+    );
+    const id = rows.at(-1)!.stream_id.slice('incident-'.length);
+    const events = await eventually(async () => {
+      const stream = await streamOf(t.runtime.pool, id);
+      return stream.some((e) => e.type === 'ResponderPaged') && stream;
+    });
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['IncidentOpened', 'AlertAttached', 'EscalationStepStarted', 'ResponderPaged'],
+    );
+    assert.equal(events[3]!.data.userId, setup.users.alice);
+    assert.equal(events[0]!.metadata.source, 'alert');
+  });
+
   it('reopen restarts at level 1; escalate moves to the next level at once; then exhaustion', async () => {
     clock.set(START);
     const id = await openIncident(t.call, setup.service);
