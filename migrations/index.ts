@@ -9,6 +9,7 @@ import { IntegrationReceiverSettings1764300000007 } from './1764300000007-integr
 import { GroupingRules1764300000008 } from './1764300000008-grouping-rules.js';
 import { Escalation1764300000009 } from './1764300000009-escalation.js';
 import { Slack1764300000010 } from './1764300000010-slack.js';
+import { AlertFactCounts1764300000011 } from './1764300000011-alert-fact-counts.js';
 
 /** Every migration, oldest first. Never edit one that has landed; add a new one. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   GroupingRules1764300000008,
   Escalation1764300000009,
   Slack1764300000010,
+  AlertFactCounts1764300000011,
 ];
