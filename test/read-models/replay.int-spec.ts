@@ -18,7 +18,7 @@ const digest = async (pool: pg.Pool, table: string, order: string) => {
 const snapshot = async (pool: pg.Pool) => ({
   incidents: await digest(pool, 'incidents', 'incident_id'),
   timeline: await digest(pool, 'incident_timeline', 'incident_id, stream_version'),
-  alertFacts: await digest(pool, 'alert_facts', 'event_id, kind'),
+  alertFacts: await digest(pool, 'alert_fact_counts', 'minute, service, rule, kind'),
   alertKeys: await digest(pool, 'alert_keys', 'group_stream_id, alert_key'),
   alertIncidents: await digest(pool, 'alert_incidents', 'incident_id'),
 });

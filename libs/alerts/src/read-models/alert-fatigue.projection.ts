@@ -10,18 +10,41 @@ export const ruleOf = (labels: Record<string, string>, summary: string): string 
 /** People act on incidents; alerts and the system do not. */
 const HUMAN_ACTORS = new Set(['user', 'api-key', 'slack']);
 
-type Fact = { event_id: string; kind: string; occurred_at: string; service: string; rule: string };
+/** Counts of alert facts by minute, service, rule and kind, summed in memory before they are written. */
+class FactCounts {
+  private readonly counts = new Map<
+    string,
+    { minute: string; service: string; rule: string; kind: string; count: number }
+  >();
+
+  add(occurredAt: string, service: string, rule: string, kind: string) {
+    const minute = new Date(Math.floor(Date.parse(occurredAt) / 60_000) * 60_000).toISOString();
+    const key = `${minute}\n${service}\n${rule}\n${kind}`;
+    const entry = this.counts.get(key);
+    if (entry) entry.count++;
+    else this.counts.set(key, { minute, service, rule, kind, count: 1 });
+  }
+
+  get size() {
+    return this.counts.size;
+  }
+
+  rows() {
+    return [...this.counts.values()];
+  }
+}
 
 /**
- * Counts what alerts did (received, deduplicated, suppressed, opened an
- * incident) per service and rule, and whether anyone acted on the incidents
- * they opened. Rows are keyed by event, so applying events twice is harmless.
+ * Counts what alerts did (received, deduplicated, suppressed, flapping, opened
+ * an incident) per minute, service and rule, and whether anyone acted on the
+ * incidents they opened. Counts are added up, so this relies on the
+ * subscription committing its checkpoint with them (each event applied once).
  */
 export class AlertFatigueProjection implements Projection {
-  readonly name = 'alert-fatigue@1';
+  readonly name = 'alert-fatigue@2';
 
   async apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
-    const facts: Fact[] = [];
+    const facts = new FactCounts();
     const keys = new Map<
       string,
       { group_stream_id: string; alert_key: string; service: string; rule: string }
@@ -34,7 +57,7 @@ export class AlertFatigueProjection implements Projection {
       if (e.streamType === ALERT_GROUP_STREAM_TYPE) {
         const event = { type: e.type, data: e.data } as AlertGroupEvent;
         const fact = (kind: string, service: string, rule: string) =>
-          facts.push({ event_id: e.eventId, kind, occurred_at: e.occurredAt, service, rule });
+          facts.add(e.occurredAt, service, rule, kind);
         switch (event.type) {
           case 'AlertTriggered': {
             const { service, labels, summary, alertKey, incidentId, openedIncident } = event.data;
@@ -106,21 +129,15 @@ export class AlertFatigueProjection implements Projection {
       for (const { event, alertKey, kind: what } of repeats) {
         const key = known.get(`${event.streamId}\n${alertKey}`);
         if (!key) continue;
-        for (const kind of ['received', what]) {
-          facts.push({
-            event_id: event.eventId,
-            kind,
-            occurred_at: event.occurredAt,
-            service: key.service,
-            rule: key.rule,
-          });
-        }
+        for (const kind of ['received', what]) facts.add(event.occurredAt, key.service, key.rule, kind);
       }
     }
-    if (facts.length > 0) {
+    if (facts.size > 0) {
       await tx.query(
-        `INSERT INTO alert_facts SELECT * FROM jsonb_populate_recordset(null::alert_facts, $1::jsonb) ON CONFLICT DO NOTHING`,
-        [JSON.stringify(facts)],
+        `INSERT INTO alert_fact_counts AS c
+         SELECT * FROM jsonb_populate_recordset(null::alert_fact_counts, $1::jsonb) ORDER BY minute, service, rule, kind
+         ON CONFLICT (minute, service, rule, kind) DO UPDATE SET count = c.count + EXCLUDED.count`,
+        [JSON.stringify(facts.rows())],
       );
     }
     if (opened.length > 0) {
@@ -140,6 +157,6 @@ export class AlertFatigueProjection implements Projection {
   }
 
   async reset(tx: PoolClient): Promise<void> {
-    await tx.query(`TRUNCATE alert_facts, alert_keys, alert_incidents`);
+    await tx.query(`TRUNCATE alert_fact_counts, alert_keys, alert_incidents`);
   }
 }

@@ -21,19 +21,21 @@ interface RuleRow {
 
 /**
  * The alert-fatigue ratio: alert-opened incidents nobody acted on ÷ those
- * someone did, with the rules that made the most noise.
+ * someone did, with the rules that made the most noise. Alert counts are kept
+ * per minute: a range that starts or ends inside a minute counts that whole
+ * minute; incidents are counted by their exact opening time.
  */
 export const alertFatigueReport = async (pool: Pool, q: AlertFatigueQuery) => {
   const { rows } = await pool.query<RuleRow>(
     `WITH facts AS (
        SELECT service, rule,
-              count(*) FILTER (WHERE kind = 'received')::int     AS received,
-              count(*) FILTER (WHERE kind = 'deduplicated')::int AS deduplicated,
-              count(*) FILTER (WHERE kind = 'suppressed')::int   AS suppressed,
-              count(*) FILTER (WHERE kind = 'flapping')::int     AS flapping,
-              count(*) FILTER (WHERE kind = 'opened')::int       AS opened
-       FROM alert_facts
-       WHERE occurred_at >= $1 AND occurred_at < $2 AND ($3::text IS NULL OR service = $3)
+              coalesce(sum(count) FILTER (WHERE kind = 'received'), 0)::int     AS received,
+              coalesce(sum(count) FILTER (WHERE kind = 'deduplicated'), 0)::int AS deduplicated,
+              coalesce(sum(count) FILTER (WHERE kind = 'suppressed'), 0)::int   AS suppressed,
+              coalesce(sum(count) FILTER (WHERE kind = 'flapping'), 0)::int     AS flapping,
+              coalesce(sum(count) FILTER (WHERE kind = 'opened'), 0)::int       AS opened
+       FROM alert_fact_counts
+       WHERE minute >= date_trunc('minute', $1::timestamptz) AND minute < $2 AND ($3::text IS NULL OR service = $3)
        GROUP BY service, rule
      ), incidents AS (
        SELECT service, rule,
