@@ -5,3 +5,4 @@ export * from './slack.module.js';
 export * from './http/form-body.js';
 export * from './outbox/slack-dispatcher.js';
 export * from './outbox/slack-outbox.projection.js';
+export * from './ports/escalation-binding.js';

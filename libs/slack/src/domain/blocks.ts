@@ -126,7 +126,8 @@ export const parseButtonValue = (value: unknown): { incidentId: string; version:
  */
 export const incidentMessage = (
   card: IncidentCard,
-  options: { kind: 'page' | 'channel'; level?: number; person?: PersonFormatter },
+  /** `level` null: a page by hand. */
+  options: { kind: 'page' | 'channel'; level?: number | null; person?: PersonFormatter },
 ): SlackMessage => {
   const person = options.person ?? plain;
   const status = STATUS_LABEL[card.status];
@@ -167,7 +168,9 @@ export const incidentMessage = (
     `Incident #${ref}`,
     `opened <!date^${Math.floor(Date.parse(card.openedAt) / 1000)}^{date_short_pretty} {time}|${card.openedAt}>`,
   ];
-  if (options.level !== undefined) context.push(`paged at level ${options.level}`);
+  if (options.level !== undefined) {
+    context.push(options.level === null ? 'paged by hand' : `paged at level ${options.level}`);
+  }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: context.join(' · ') }] });
   const actions = buttonsFor(card.status);
   if (actions.length > 0) {

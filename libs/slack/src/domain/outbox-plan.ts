@@ -7,7 +7,8 @@ import { escapeMrkdwn } from './blocks.js';
  */
 export interface ResponderPagedData {
   incidentId: string;
-  level: number;
+  /** Null for a page by hand (`/incident page`). */
+  level: number | null;
   userId: string | null;
   slackUserId: string | null;
   channelId?: string | null;
@@ -19,7 +20,7 @@ export type SlackAction =
   | {
       action: 'page.send';
       incidentId: string;
-      level: number;
+      level: number | null;
       userId: string | null;
       slackUserId: string | null;
       channelId: string | null;
@@ -85,7 +86,7 @@ export const planSlackActions = (
       actions.push({
         action: 'page.send',
         incidentId,
-        level: data.level,
+        level: data.level ?? null,
         userId: data.userId ?? null,
         slackUserId: data.slackUserId,
         channelId,
@@ -104,7 +105,7 @@ export const planSlackActions = (
       actions.push({
         action: 'channel.post',
         incidentId,
-        text: `:pager: Paged ${who} (level ${data.level})${data.slackUserId === null && channelId === null ? ', who has no Slack id' : ''}`,
+        text: `:pager: Paged ${who} ${typeof data.level === 'number' ? `(level ${data.level})` : 'by hand'}${data.slackUserId === null && channelId === null ? ', who has no Slack id' : ''}`,
       });
     }
     return { actions, channelWanted: wanted };

@@ -475,7 +475,7 @@ export class SlackDispatcher {
       const message = incidentMessage(card, {
         kind: m.kind === 'page' ? 'page' : 'channel',
         person,
-        ...(m.level === null ? {} : { level: m.level }),
+        ...(m.kind === 'page' ? { level: m.level } : {}),
       });
       try {
         await slack.chat.update({
