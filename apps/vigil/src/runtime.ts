@@ -12,7 +12,7 @@ import {
 } from '#vigil/event-store';
 import { createEscalation, type EscalationRuntime } from '#vigil/escalation';
 import { IncidentListProjection, IncidentTimelineProjection, incidentUpcasters } from '#vigil/incidents';
-import { SlackRuntime } from '#vigil/slack';
+import { bindEscalation, SlackRuntime } from '#vigil/slack';
 import { createDataSource, migrate, poolOf } from './database/data-source.js';
 import type { DatabaseHandle } from './database/embedded-postgres.js';
 import { VigilMetrics } from './observability/metrics.js';
@@ -121,6 +121,8 @@ export const startRuntime = async (
     },
   });
   committed.add(escalation.worker.onCommitted);
+  // /incident escalate, oncall and page, the Escalate button, and Slack users as Vigil users.
+  if (slack !== null) bindEscalation(slack, escalation, pool);
 
   const runtime: Runtime = {
     config,
