@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { EscalationPort, SlackUserLookup } from '#vigil/slack';
+import { EscalationNotConfigured, type EscalationPort, type SlackUserLookup } from '#vigil/slack';
 import { waitFor } from '../support/fake-slack.js';
 import { countEvents, startSlackTestApp, type SlackTestApp } from './slack-support.js';
 
@@ -180,41 +180,124 @@ describe('Slack: /incident subcommands', () => {
     assert.match((await run(`reopen #${id}`)).text, /not resolved|only a resolved/i);
   });
 
-  it('escalate, oncall and page say escalation is not configured until it is bound', async () => {
+  it('escalate, oncall and page say why when there is nothing to escalate, nobody to page', async () => {
     const { id } = await declare('Disk filling sev4');
-    for (const text of [`escalate #${id}`, 'oncall payments', `page #${id} <@U0G9QF9C6>`]) {
-      assert.match((await run(text)).text, /Escalation is not configured/, text);
-    }
+    const cases: Array<[string, RegExp]> = [
+      [`escalate #${id}`, /No escalation policy was attached to service unknown/],
+      ['oncall nosuchservice', /No escalation policy is attached to nosuchservice/],
+      [`page #${id} <@U0NOTUSER1>`, /<@U0NOTUSER1> is not a Vigil user yet/],
+      [`page #${id} No such rota`, /No schedule is named "No such rota"/],
+    ];
+    for (const [text, expected] of cases) assert.match((await run(text)).text, expected, text);
   });
 
-  it('goes through the bound escalation port and user lookup', async () => {
+  it('Slack users act as their Vigil user; oncall, page and escalate go through the escalation engine', async () => {
+    const tag = randomUUID().slice(0, 6).toUpperCase();
+    const created = async (path: string, body: unknown) => {
+      const res = await s.t.call('POST', path, { body });
+      assert.equal(res.status, 201, `${path}: ${JSON.stringify(res.body)}`);
+      return res.body as { id: string };
+    };
+    const oncallSlackId = `U0ON${tag}`;
+    const oncall = await created('/v1/users', { name: `Olga ${tag}`, slackUserId: oncallSlackId });
+    const mapped = await created('/v1/users', { name: `Mapped ${tag}`, slackUserId: `U0MA${tag}` });
+    const schedule = await created('/v1/schedules', {
+      name: `Rota ${tag}`,
+      timeZone: 'UTC',
+      layers: [
+        {
+          name: 'Daily',
+          start: new Date(Date.now() - 86_400_000).toISOString(),
+          rotation: { kind: 'daily' },
+          handoffTime: '09:00',
+          users: [oncall.id],
+        },
+      ],
+    });
+    const policy = await created('/v1/escalation-policies', {
+      name: `Policy ${tag}`,
+      levels: [
+        { targets: [{ kind: 'schedule', id: schedule.id }], delayMinutes: 30 },
+        { targets: [{ kind: 'user', id: mapped.id }], delayMinutes: 30 },
+      ],
+      repeats: 0,
+    });
+    const service = `svc-${tag.toLowerCase()}`;
+    const attached = await s.t.call('POST', `/v1/escalation-policies/${policy.id}/attachments`, {
+      body: { service },
+    });
+    assert.equal(attached.status, 200, JSON.stringify(attached.body));
+
+    assert.equal((await run(`oncall ${service}`)).text, `On call for ${service}: <@${oncallSlackId}>`);
+
+    // Declared by a Slack user who is a Vigil user: the events name the Vigil user.
+    const { id } = await declare(`Mapped user declares sev4 ${service}`, { userId: `U0MA${tag}` });
+    const [opened] = await s.events(id);
+    assert.deepEqual(opened!.metadata.actor, { kind: 'user', id: mapped.id, name: `Mapped ${tag}` });
+    assert.equal(opened!.metadata.source, 'slack');
+    // The policy paged the on-call user at once; the page reached them in Slack.
+    const dm = `D${oncallSlackId.slice(1)}`;
+    await waitFor(
+      () => s.fake.callsTo('chat.postMessage').some((c) => c.args.channel === dm),
+      'the level-1 DM',
+    );
+
+    assert.match(
+      (await run(`page #${id} Rota ${tag}`, { userId: `U0MA${tag}` })).text,
+      /^Paging schedule Rota/,
+    );
+    assert.match((await run(`page #${id} <@${oncallSlackId}>`)).text, /^Paging <@/);
+    assert.equal((await run(`escalate #${id}`)).text, `Escalated #${hex(id).slice(-8)} to its next level.`);
+    const paged = (await s.events(id)).filter((e) => e.type === 'ResponderPaged');
+    assert.deepEqual(
+      paged.filter((e) => e.data.level !== null).map((e) => [e.data.level, e.data.userId]),
+      [
+        [1, oncall.id],
+        [2, mapped.id],
+      ],
+    );
+    const escalated = (await s.events(id)).find(
+      (e) => e.type === 'EscalationStepStarted' && e.data.level === 2,
+    )!;
+    assert.deepEqual([escalated.metadata.actor.id, escalated.metadata.source], ['U024BE7LH', 'slack']);
+    const byHand = paged.filter((e) => e.data.level === null);
+    assert.equal(byHand.length, 2);
+    for (const e of byHand) {
+      assert.equal(e.metadata.source, 'slack');
+      assert.equal(e.data.userId, oncall.id);
+    }
+    assert.deepEqual(byHand[0]!.metadata.actor, { kind: 'user', id: mapped.id, name: `Mapped ${tag}` });
+    assert.deepEqual(byHand[1]!.metadata.actor, { kind: 'slack', id: 'U024BE7LH', name: 'alice' });
+  });
+
+  it('the escalation port can be bound to something else (the stub answers that escalation is not configured)', async () => {
     const slack = s.t.runtime.slack!;
     const saved = { users: slack.users, escalation: slack.escalation };
     const seen: string[] = [];
     const users: SlackUserLookup = {
-      bySlackId: async (id) => (id === 'U0MAPPED1' ? { id: 'user-42', name: 'Mapped Person' } : null),
+      bySlackId: async (id) => (id === 'U0SWAPPED' ? { id: 'user-42', name: 'Swapped Person' } : null),
       byId: async () => null,
     };
     const escalation: EscalationPort = {
       escalateNow: async (incidentId, actor) =>
         void seen.push(`escalate ${incidentId} ${actor.kind}:${actor.id}`),
-      onCall: async (service) => [{ userId: 'user-7', name: `On ${service}`, slackUserId: 'U0ONCALL1' }],
-      page: async (incidentId, target) => void seen.push(`page ${incidentId} ${JSON.stringify(target)}`),
+      onCall: async (service) => [{ userId: 'user-7', name: `On ${service}`, slackUserId: null }],
+      page: async () => undefined,
     };
-    slack.users = users;
-    slack.escalation = escalation;
     try {
-      const { id } = await declare('Mapped user declares sev4', { userId: 'U0MAPPED1' });
-      const [opened] = await s.events(id);
-      assert.deepEqual(opened!.metadata.actor, { kind: 'user', id: 'user-42', name: 'Mapped Person' });
-      assert.equal(opened!.data.openedBy, 'user-42');
-      assert.match((await run(`escalate #${id}`, { userId: 'U0MAPPED1' })).text, /^Escalated #/);
-      assert.match((await run('oncall payments')).text, /On call for payments: <@U0ONCALL1>/);
-      assert.match((await run(`page #${id} Payments primary`)).text, /Paging schedule Payments primary/);
-      assert.deepEqual(seen, [
-        `escalate ${id} user:user-42`,
-        `page ${id} {"kind":"schedule","name":"Payments primary"}`,
-      ]);
+      slack.users = users;
+      slack.escalation = escalation;
+      const { id } = await declare('Swapped ports sev4', { userId: 'U0SWAPPED' });
+      assert.deepEqual((await s.events(id))[0]!.metadata.actor, {
+        kind: 'user',
+        id: 'user-42',
+        name: 'Swapped Person',
+      });
+      assert.match((await run(`escalate #${id}`, { userId: 'U0SWAPPED' })).text, /^Escalated #/);
+      assert.equal((await run('oncall payments')).text, 'On call for payments: On payments');
+      assert.deepEqual(seen, [`escalate ${id} user:user-42`]);
+      slack.escalation = new EscalationNotConfigured();
+      assert.match((await run(`escalate #${id}`)).text, /Escalation is not configured/);
     } finally {
       slack.users = saved.users;
       slack.escalation = saved.escalation;

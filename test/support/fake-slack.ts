@@ -47,6 +47,9 @@ export interface FakeSlack {
   close(): Promise<void>;
 }
 
+/** Message timestamps are unique per channel in Slack; here across every fake of the process. */
+let counter = 0;
+
 const readBody = (req: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -75,7 +78,6 @@ export const startFakeSlack = async (options: { token?: string } = {}): Promise<
   const messages: FakeSlack['messages'] = new Map();
   const channels: FakeSlack['channels'] = new Map();
   const failures: Array<{ remaining: number; failure: FakeSlackFailure; method?: string }> = [];
-  let counter = 0;
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++counter).padStart(6, '0')}`;
 
   const answer = (method: string, args: Record<string, any>): Record<string, unknown> => {
@@ -122,7 +124,8 @@ export const startFakeSlack = async (options: { token?: string } = {}): Promise<
         const name = String(args.name ?? '');
         if (!/^[a-z0-9_-]{1,80}$/.test(name)) return { ok: false, error: 'invalid_name_specials' };
         if ([...channels.values()].some((c) => c.name === name)) return { ok: false, error: 'name_taken' };
-        const id = `C${String(channels.size + 1).padStart(8, '0')}`;
+        // Unique across fakes, as Slack's ids are: tests share one database.
+        const id = `C${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
         channels.set(id, { id, name, topic: '', members: new Set(['U0VIGILBOT']) });
         return { ok: true, channel: { id, name, is_channel: true, created: Math.floor(Date.now() / 1000) } };
       }
