@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { startTestApp } from '../support/app.js';
+import { startTestApp, type TestApp } from '../support/app.js';
 import { waitFor } from '../support/fake-slack.js';
 import { startSlackTestApp, type SlackTestApp } from './slack-support.js';
 
@@ -37,22 +37,13 @@ describe('Slack: messages through the outbox', () => {
     return res.body.id as string;
   };
 
-  /** What the escalation engine appends when it pages someone. */
-  const page = async (incidentId: string, slackUserId: string, level = 1) => {
-    const stream = `escalation-${incidentId}`;
-    const version = await s.t.runtime.store.streamVersion(stream);
-    await s.t.runtime.store.append({
-      streamId: stream,
-      streamType: 'escalation',
-      expectedVersion: version,
-      events: [
-        {
-          type: 'ResponderPaged',
-          data: { incidentId, level, userId: `user-${slackUserId}`, slackUserId },
-          metadata: { actor: { kind: 'system', id: 'escalation' }, source: 'system' },
-        },
-      ],
-    });
+  /** Pages a Vigil user with this Slack id by hand, through the escalation engine (one ResponderPaged). */
+  const page = async (incidentId: string, slackUserId: string, app: TestApp = s.t) => {
+    const { users, escalations } = app.runtime.escalation;
+    const user =
+      (await users.bySlackId(slackUserId)) ??
+      (await users.create({ name: `Responder ${slackUserId}`, slackUserId }));
+    await escalations.page(incidentId, { userId: user.id }, { kind: 'user', id: 'test' });
     return Date.now();
   };
 
@@ -78,7 +69,7 @@ describe('Slack: messages through the outbox', () => {
     assert.deepEqual(actionIds(dm), ['incident-ack', 'incident-escalate', 'incident-resolve']);
     assert.match(dm.args.text, /Triggered/);
     const value = (dm.args.blocks as any[]).find((b) => b.type === 'actions').elements[0].value as string;
-    assert.equal(value, `${id}:1`);
+    assert.equal(value, `${id}:2`, 'the incident and the version the page showed');
     const ts = (
       await pool().query<{ ts: string }>(`SELECT ts FROM slack_messages WHERE incident_id = $1`, [id])
     ).rows[0]!.ts;
@@ -96,9 +87,11 @@ describe('Slack: messages through the outbox', () => {
       return all.some((e) => e.type === 'IncidentAcknowledged') && all;
     }, 'the acknowledgement');
     const ack = events.find((e) => e.type === 'IncidentAcknowledged')!;
-    assert.deepEqual(ack.metadata.actor, { kind: 'slack', id: user, name: 'alice' });
+    // The clicking Slack user is a Vigil user: the event names the Vigil user.
+    const vigilUser = (await s.t.runtime.escalation.users.bySlackId(user))!;
+    assert.deepEqual(ack.metadata.actor, { kind: 'user', id: vigilUser.id, name: vigilUser.name });
     assert.equal(ack.metadata.source, 'slack');
-    assert.equal(ack.data.acknowledgedBy, user);
+    assert.equal(ack.data.acknowledgedBy, vigilUser.id);
 
     const update = await waitFor(
       () => s.fake.callsTo('chat.update').find((c) => c.args.channel === dmTo(user) && c.args.ts === ts),
@@ -233,7 +226,7 @@ describe('Slack: messages through the outbox', () => {
       (await outboxRow(id, 'page.send')).map((r) => [r.attempts, r.last_error]),
       [[1, 'channel_not_found']],
     );
-    await page(id, 'U0NEXT0001', 2);
+    await page(id, 'U0NEXT0001');
     await waitFor(() => pagesTo('U0NEXT0001').length === 1, 'the next page');
   });
 
@@ -246,8 +239,17 @@ describe('Slack: messages through the outbox', () => {
       () => s.fake.requests.some((r) => r.method === 'chat.postMessage' && r.status === 429),
       'the 429',
     );
-    await s.restart();
-    await page(id, 'U0RESTART2', 2);
+    await s.restart(async () => {
+      // An API-only process (no outbox worker) pages while no worker runs.
+      const api = await startTestApp({ roles: 'api', env: s.env });
+      try {
+        await page(id, 'U0RESTART2', api);
+      } finally {
+        await api.close();
+      }
+      await sleep(300);
+      assert.equal(pagesTo('U0RESTART2').length, 0, 'nothing is sent while no worker runs');
+    });
     await waitFor(
       () => pagesTo('U0RESTART1').length === 1 && pagesTo('U0RESTART2').length === 1,
       'both DMs',

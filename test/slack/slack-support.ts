@@ -38,8 +38,8 @@ export interface SlackTestApp {
   events(incidentId: string): Promise<Array<{ type: string; data: any; metadata: any; version: number }>>;
   /** The Slack settings, for another Vigil process against the same fake. */
   env: Record<string, string>;
-  /** Stops this Vigil process and starts another on the same database and fake Slack. */
-  restart(): Promise<void>;
+  /** Stops this Vigil process and starts another on the same database and fake Slack; `whileDown` runs between. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -97,8 +97,9 @@ export const startSlackTestApp = async (
     fake,
     env,
     postSigned,
-    async restart() {
+    async restart(whileDown) {
       await t.close();
+      await whileDown?.();
       t = await startTestApp({ env });
     },
     async command(text, o = {}) {

@@ -6,7 +6,6 @@ import { planSlackActions, type SlackAction } from '../domain/outbox-plan.js';
 export const SLACK_OUTBOX_SUBSCRIPTION = 'slack-outbox@1';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const OTHER_TYPES = new Set(['ResponderPaged', 'EscalationExhausted']);
 
 const incidentIdOf = (event: RecordedEvent): string | null => {
   const id = (event.data as { incidentId?: unknown } | null)?.incidentId;
@@ -30,9 +29,8 @@ export class SlackOutboxProjection implements Projection {
   ) {}
 
   async apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
-    const relevant = events.filter(
-      (e) => (e.streamType === 'incident' || OTHER_TYPES.has(e.type)) && incidentIdOf(e) !== null,
-    );
+    // Escalation's steps and pages are facts of the incident's own stream.
+    const relevant = events.filter((e) => e.streamType === 'incident' && incidentIdOf(e) !== null);
     if (relevant.length === 0) return;
     const ids = [...new Set(relevant.map((e) => incidentIdOf(e)!))];
     const { rows } = await tx.query<{ incident_id: string; channel_wanted: boolean }>(
