@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Clock } from '#vigil/common';
 import { startTestApp, type CallResult, type TestApp } from '../support/app.js';
 import { testPool } from '../support/database.js';
 import {
@@ -31,6 +32,8 @@ export interface SlackTestApp {
     channelId: string;
     messageTs: string;
     userId?: string;
+    /** Unix seconds to sign with (a test on a manual clock signs at its time). */
+    timestamp?: number;
   }): Promise<CallResult & { responseId: string }>;
   postSigned(path: string, body: string, options?: SignOptions): Promise<CallResult>;
   /** The incident a `declare` with this trigger id opened. */
@@ -63,7 +66,7 @@ export interface CommandOptions extends SignOptions {
  * its own Slack calls.
  */
 export const startSlackTestApp = async (
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; clock?: Clock } = {},
 ): Promise<SlackTestApp> => {
   const fake = await startFakeSlack();
   const pool = testPool(1);
@@ -81,7 +84,8 @@ export const startSlackTestApp = async (
     SLACK_API_URL: fake.apiUrl,
     ...options.env,
   };
-  let t = await startTestApp({ env });
+  const start = () => startTestApp({ env, ...(options.clock ? { clock: options.clock } : {}) });
+  let t = await start();
 
   const postSigned = (path: string, body: string, o: SignOptions = {}) =>
     t.call('POST', path, {
@@ -100,7 +104,7 @@ export const startSlackTestApp = async (
     async restart(whileDown) {
       await t.close();
       await whileDown?.();
-      t = await startTestApp({ env });
+      t = await start();
     },
     async command(text, o = {}) {
       const responseId = randomUUID();
@@ -125,7 +129,8 @@ export const startSlackTestApp = async (
     async click(o) {
       const responseId = randomUUID();
       const body = buttonClickBody({ ...o, responseUrl: fake.responseUrl(responseId) });
-      return { ...(await postSigned('/slack/interactions', body)), responseId };
+      const sign = o.timestamp === undefined ? {} : { timestamp: o.timestamp };
+      return { ...(await postSigned('/slack/interactions', body, sign)), responseId };
     },
     async incidentDeclaredBy(triggerId) {
       const row = await waitFor(
