@@ -261,6 +261,56 @@ describe('Slack: messages through the outbox', () => {
     assert.equal(pagesTo('U0RESTART2').length, 1);
   });
 
+  it('a row whose worker died after posting (its ts recorded, its lease run out) is settled without posting again', async () => {
+    await settled();
+    const id = await openIncident();
+    const dm = 'D0CRASH001';
+    // What the dead worker did: Slack took the post and the ts was written, but not `sent`.
+    const posted = await s.t.runtime.slack!.client.chat.postMessage({
+      channel: dm,
+      text: 'page before the crash',
+    });
+    const { rows } = await pool().query<{ id: string }>(
+      `INSERT INTO slack_outbox (event_id, action, incident_id, payload, due_at, attempts, lease_id, lease_until)
+       VALUES ($1, 'page.send', $2, $3, now(), 1, $4, now() - interval '1 second') RETURNING id`,
+      [
+        randomUUID(),
+        id,
+        JSON.stringify({
+          action: 'page.send',
+          incidentId: id,
+          level: 1,
+          userId: null,
+          slackUserId: 'U0CRASH001',
+          channelId: null,
+        }),
+        randomUUID(),
+      ],
+    );
+    await pool().query(
+      `INSERT INTO slack_messages (channel_id, ts, incident_id, kind, level, outbox_id) VALUES ($1, $2, $3, 'page', 1, $4)`,
+      [dm, posted.ts, id, rows[0]!.id],
+    );
+    s.t.runtime.slack!.dispatcher.wake();
+    await waitFor(
+      async () =>
+        (await pool().query(`SELECT 1 FROM slack_outbox WHERE id = $1 AND status = 'sent'`, [rows[0]!.id]))
+          .rowCount === 1,
+      'the row settled',
+    );
+    assert.equal(
+      s.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === dm).length,
+      1,
+      'not posted again',
+    );
+    // The message it recorded is the one later changes edit.
+    assert.equal((await s.t.call('POST', `/v1/incidents/${id}/acknowledge`, { body: {} })).status, 200);
+    await waitFor(
+      () => s.fake.messages.get(`${dm}:${posted.ts}`)?.text.includes('Acknowledged'),
+      'the page edited',
+    );
+  });
+
   it('two worker processes on one database send each page exactly once', async () => {
     await settled();
     const other = await startTestApp({ roles: 'worker', env: s.env });
