@@ -133,10 +133,11 @@ describe('escalation end to end', () => {
     });
     assert.equal(received.status, 202, JSON.stringify(received.body));
     const { rows } = await t.runtime.pool.query<{ stream_id: string }>(
-      `SELECT stream_id FROM events WHERE type = 'IncidentOpened' AND data->>'service' = $1`,
+      `SELECT stream_id FROM events WHERE type = 'IncidentOpened' AND data->>'service' = $1
+       ORDER BY global_position DESC LIMIT 1`,
       [setup.service],
     );
-    const id = rows.at(-1)!.stream_id.slice('incident-'.length);
+    const id = rows[0]!.stream_id.slice('incident-'.length);
     const events = await eventually(async () => {
       const stream = await streamOf(t.runtime.pool, id);
       return stream.some((e) => e.type === 'ResponderPaged') && stream;
@@ -359,7 +360,15 @@ describe('escalation end to end', () => {
     await worker.stop(); // the tick "dies"
     try {
       const id = await openIncident(t.call, audited.service);
-      await engine.catchUpStarter();
+      // The starter sees the opening once every older transaction has ended.
+      await eventually(async () => {
+        await engine.catchUpStarter();
+        const { rowCount } = await t.runtime.pool.query(
+          `SELECT 1 FROM escalation_timers WHERE incident_id = $1`,
+          [id],
+        );
+        return rowCount === 1;
+      });
       assert.equal(
         (await stream(id)).some((e) => e.type === 'EscalationStepStarted'),
         false,

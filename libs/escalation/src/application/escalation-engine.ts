@@ -5,6 +5,7 @@ import {
   FoldedStateCache,
   SubscriptionRunner,
   withTransaction,
+  type LogPosition,
   type PostgresEventStore,
   type RecordedEvent,
 } from '#vigil/event-store';
@@ -152,6 +153,13 @@ export class EscalationEngine {
   /** Events the starter has taken in; waits for another worker holding it. */
   catchUpStarter(): Promise<number> {
     return this.starterRunner.catchUp(this.starter);
+  }
+
+  /** Whether the starter has taken in the log up to `position` (an event's place in it). */
+  async hasTakenIn(position: LogPosition): Promise<boolean> {
+    const at = await this.starterRunner.checkpoint(this.starter.name);
+    const tx = BigInt(at.transactionId) - BigInt(position.transactionId);
+    return tx > 0n || (tx === 0n && BigInt(at.globalPosition) >= BigInt(position.globalPosition));
   }
 
   /** Fires every pending step due at or before `dueBy`; answers how many steps it appended. */
@@ -400,7 +408,7 @@ export class EscalationEngine {
    * that is the move asked for, and nothing more is fired.
    */
   async escalate(incidentId: string, actor: EscalationActor, source?: Source): Promise<StepSummary> {
-    for (let attempt = 0; attempt < 4; attempt++) {
+    for (let attempt = 0; attempt < 12; attempt++) {
       const now = this.clock.now();
       let outcome: Fired | 'catch-up' | 'retry' | { moved: TimerRow };
       try {
@@ -442,7 +450,8 @@ export class EscalationEngine {
             [incidentId, cycle],
           );
           const known = cycles[0];
-          if (!known) return attempt === 0 ? 'catch-up' : noPolicy(incidentId, state);
+          // Not taken in by the starter yet (just opened): catch it up, for up to about half a second.
+          if (!known) return attempt < 10 ? 'catch-up' : noPolicy(incidentId, state);
           if (known.policy_id === null || known.policy_version === null) {
             throw noPolicyError(incidentId, known.service, known.severity);
           }
@@ -457,7 +466,7 @@ export class EscalationEngine {
         throw error;
       }
       if (outcome === 'catch-up') {
-        await this.catchUpStarter();
+        if ((await this.catchUpStarter()) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
         continue;
       }
       if (outcome === 'retry') continue;

@@ -1,5 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { RecordedEvent } from '#vigil/event-store';
+import type { LogPosition, RecordedEvent } from '#vigil/event-store';
 import { INCIDENT_STREAM_TYPE } from '#vigil/incidents';
 import type { EscalationEngine } from './escalation-engine.js';
 
@@ -21,6 +21,7 @@ export class EscalationWorker {
   private tasks: ScheduledTask[] = [];
   private readonly running = new Set<Promise<unknown>>();
   private started = false;
+  private auditing = false;
 
   constructor(
     private readonly engine: EscalationEngine,
@@ -34,33 +35,47 @@ export class EscalationWorker {
   start(): void {
     if (this.started) return;
     this.started = true;
-    const every = { noOverlap: true, suppressMissedWarning: true };
+    // Overlaps are handled here rather than by node-cron's noOverlap, which warns on the console each
+    // time: ticks queue behind one another (a waiting one is shared), a running audit skips the next.
+    const options = { suppressMissedWarning: true };
     this.tasks = [
       cron.schedule(
         this.options.tick ?? '* * * * * *',
         () => this.track('tick', () => this.engine.tick()),
-        every,
+        options,
       ),
       cron.schedule(
         this.options.audit ?? '*/15 * * * * *',
-        () => this.track('audit', () => this.engine.audit()),
-        every,
+        () => (this.auditing ? undefined : this.track('audit', () => this.audit())),
+        options,
       ),
     ];
     // After a restart, whatever fell due while the process was down fires now, not a second later.
     void this.track('tick', () => this.engine.tick());
   }
 
-  /** Wakes the tick for openings and reopenings this process just committed. */
+  /**
+   * Wakes the tick for openings and reopenings this process just committed, until the starter has
+   * taken them in: a subscription sees an event only once every transaction older than its own has
+   * ended, which under load can be a few milliseconds after it committed.
+   */
   onCommitted = (events: readonly RecordedEvent[]): void => {
     if (!this.started) return;
-    const opening = events.some(
+    const opening = events.findLast(
       (e) =>
         e.streamType === INCIDENT_STREAM_TYPE &&
         (e.type === 'IncidentOpened' || e.type === 'IncidentReopened'),
     );
-    if (opening) void this.track('tick', () => this.engine.tick());
+    if (opening) void this.track('tick', () => this.tickUntilTakenIn(opening.position));
   };
+
+  private async tickUntilTakenIn(position: LogPosition): Promise<void> {
+    for (let attempt = 0; attempt < 40 && this.started; attempt++) {
+      await this.engine.tick();
+      if (await this.engine.hasTakenIn(position)) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
 
   async stop(): Promise<void> {
     if (!this.started) return;
@@ -70,7 +85,18 @@ export class EscalationWorker {
     await Promise.allSettled([...this.running]);
   }
 
+  private async audit(): Promise<void> {
+    this.auditing = true;
+    try {
+      await this.engine.audit();
+    } finally {
+      this.auditing = false;
+    }
+  }
+
+  /** Runs `work` unless stopped: node-cron may still call a task a moment after it was destroyed. */
   private track(what: string, work: () => Promise<unknown>): Promise<unknown> {
+    if (!this.started) return Promise.resolve();
     const run = work().catch((error: unknown) => this.options.onError?.(`escalation ${what} failed`, error));
     this.running.add(run);
     void run.finally(() => this.running.delete(run));

@@ -18,6 +18,28 @@ import type { Policies } from '../application/policies.js';
  * incident's own decision would refuse them anyway). Rows are only ever added or closed, so applying a
  * batch again changes nothing. Not a read model to rebuild: `reset` keeps the timers.
  */
+type Opening = { incidentId: string; cycle: number; service: string; severity: string; openedAt: string };
+
+/** Policy lookups within one batch: each (service, severity) asked once. */
+class Routes {
+  private readonly known = new Map<string, Promise<{ policyId: string; version: number } | null>>();
+
+  constructor(
+    private readonly policies: Policies,
+    private readonly tx: PoolClient,
+  ) {}
+
+  resolve(service: string, severity: string) {
+    const key = `${service}\u0000${severity}`;
+    let route = this.known.get(key);
+    if (!route) {
+      route = this.policies.resolve(service, severity, this.tx);
+      this.known.set(key, route);
+    }
+    return route;
+  }
+}
+
 export class EscalationStarter implements Projection {
   readonly name = 'escalation-starter@1';
 
@@ -27,16 +49,24 @@ export class EscalationStarter implements Projection {
   ) {}
 
   async apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+    // Openings are gathered and written together (one statement for the cycles, one for their first
+    // timers); anything that closes rows writes the gathered ones first, so the order of facts holds.
+    const openings: Opening[] = [];
+    const routes = new Routes(this.policies, tx);
+    const flush = async () => {
+      if (openings.length > 0) await this.start(tx, openings.splice(0), routes);
+    };
     for (const e of events) {
       if (e.streamType !== INCIDENT_STREAM_TYPE) continue;
       const incidentId = incidentIdOf(e.streamId);
       switch (e.type) {
         case 'IncidentOpened': {
           const { service, severity } = e.data as IncidentOpened['data'];
-          await this.start(tx, incidentId, 0, service, severity, e.occurredAt);
+          openings.push({ incidentId, cycle: 0, service, severity, openedAt: e.occurredAt });
           break;
         }
         case 'IncidentReopened': {
+          await flush();
           // The incident as it stood at the reopen: its cycle number and its severity then.
           const history = await this.store.readStream(e.streamId, { toVersion: e.streamVersion }, tx);
           const state = history.reduce(
@@ -54,11 +84,18 @@ export class EscalationStarter implements Projection {
              WHERE incident_id = $1 AND cycle < $2 AND status = 'escalating'`,
             [incidentId, state.reopenCount],
           );
-          await this.start(tx, incidentId, state.reopenCount, state.service, state.severity, e.occurredAt);
+          openings.push({
+            incidentId,
+            cycle: state.reopenCount,
+            service: state.service,
+            severity: state.severity,
+            openedAt: e.occurredAt,
+          });
           break;
         }
         case 'IncidentAcknowledged':
         case 'IncidentResolved': {
+          await flush();
           const { rows } = await tx.query<{ cycle: number }>(
             `SELECT count(*)::int AS cycle FROM events
              WHERE stream_id = $1 AND stream_version < $2 AND type = 'IncidentReopened'`,
@@ -82,36 +119,44 @@ export class EscalationStarter implements Projection {
           break;
       }
     }
+    await flush();
   }
 
-  private async start(
-    tx: PoolClient,
-    incidentId: string,
-    cycle: number,
-    service: string,
-    severity: string,
-    openedAt: string,
-  ): Promise<void> {
-    const route = await this.policies.resolve(service, severity, tx);
-    const { rowCount } = await tx.query(
+  /** Records each opening's cycle and, when a policy applies, its first timer (once: a cycle seen before is skipped). */
+  private async start(tx: PoolClient, openings: Opening[], routes: Routes): Promise<void> {
+    const rows = [];
+    for (const o of openings) {
+      const route = await routes.resolve(o.service, o.severity);
+      rows.push({
+        incident_id: o.incidentId,
+        cycle: o.cycle,
+        service: o.service,
+        severity: o.severity,
+        opened_at: o.openedAt,
+        policy_id: route?.policyId ?? null,
+        policy_version: route?.version ?? null,
+        status: route ? 'escalating' : 'no-policy',
+      });
+    }
+    const { rows: inserted } = await tx.query<{ incident_id: string; cycle: number }>(
       `INSERT INTO escalation_cycles (incident_id, cycle, service, severity, opened_at, policy_id, policy_version, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (incident_id, cycle) DO NOTHING`,
-      [
-        incidentId,
-        cycle,
-        service,
-        severity,
-        openedAt,
-        route?.policyId ?? null,
-        route?.version ?? null,
-        route ? 'escalating' : 'no-policy',
-      ],
+       SELECT incident_id, cycle, service, severity, opened_at, policy_id, policy_version, status
+       FROM jsonb_to_recordset($1::jsonb) AS t(incident_id uuid, cycle int, service text, severity text,
+            opened_at timestamptz, policy_id uuid, policy_version int, status text)
+       ON CONFLICT (incident_id, cycle) DO NOTHING
+       RETURNING incident_id, cycle`,
+      [JSON.stringify(rows)],
     );
-    if (!route || rowCount === 0) return;
+    const fresh = new Set(inserted.map((r) => `${r.incident_id}/${r.cycle}`));
+    const timers = rows.filter((r) => r.policy_id !== null && fresh.has(`${r.incident_id}/${r.cycle}`));
+    if (timers.length === 0) return;
     await tx.query(
       `INSERT INTO escalation_timers (incident_id, cycle, step, kind, level, repeat, due_at, policy_id, policy_version)
-       VALUES ($1, $2, 0, 'page', 1, 0, $3, $4, $5) ON CONFLICT (incident_id, cycle, step) DO NOTHING`,
-      [incidentId, cycle, openedAt, route.policyId, route.version],
+       SELECT incident_id, cycle, 0, 'page', 1, 0, opened_at, policy_id, policy_version
+       FROM jsonb_to_recordset($1::jsonb) AS t(incident_id uuid, cycle int, opened_at timestamptz,
+            policy_id uuid, policy_version int)
+       ON CONFLICT (incident_id, cycle, step) DO NOTHING`,
+      [JSON.stringify(timers)],
     );
   }
 
