@@ -270,9 +270,13 @@ describe('Slack: messages through the outbox', () => {
       channel: dm,
       text: 'page before the crash',
     });
+    // One statement: the row and its recorded message appear together, as the dead worker left them.
     const { rows } = await pool().query<{ id: string }>(
-      `INSERT INTO slack_outbox (event_id, action, incident_id, payload, due_at, attempts, lease_id, lease_until)
-       VALUES ($1, 'page.send', $2, $3, now(), 1, $4, now() - interval '1 second') RETURNING id`,
+      `WITH o AS (
+         INSERT INTO slack_outbox (event_id, action, incident_id, payload, due_at, attempts, lease_id, lease_until)
+         VALUES ($1, 'page.send', $2, $3, now(), 1, $4, now() - interval '1 second') RETURNING id)
+       INSERT INTO slack_messages (channel_id, ts, incident_id, kind, level, outbox_id)
+       SELECT $5, $6, $2, 'page', 1, id FROM o RETURNING outbox_id AS id`,
       [
         randomUUID(),
         id,
@@ -285,11 +289,9 @@ describe('Slack: messages through the outbox', () => {
           channelId: null,
         }),
         randomUUID(),
+        dm,
+        posted.ts,
       ],
-    );
-    await pool().query(
-      `INSERT INTO slack_messages (channel_id, ts, incident_id, kind, level, outbox_id) VALUES ($1, $2, $3, 'page', 1, $4)`,
-      [dm, posted.ts, id, rows[0]!.id],
     );
     s.t.runtime.slack!.dispatcher.wake();
     await waitFor(

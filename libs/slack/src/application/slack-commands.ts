@@ -14,6 +14,7 @@ import {
 } from '#vigil/incidents';
 import { ephemeral, escapeMrkdwn, shortRef, statusReply, timelineReply } from '../domain/blocks.js';
 import { helpText, type SlackSubcommand } from '../domain/command-parser.js';
+import { personFormatterFor } from '../ports/people.js';
 import { actorForSlackUser, SlackReplyError } from '../ports/ports.js';
 import type { SlackRuntime } from '../slack-runtime.js';
 
@@ -167,9 +168,7 @@ export class SlackCommands {
         const loaded = await this.slack.loadIncident(incidentId);
         if (loaded === null)
           throw new IncidentError('IncidentNotFound', `Incident ${incidentId} does not exist`);
-        return statusReply(loaded.card, (id) =>
-          /^[UW][A-Z0-9]{2,}$/.test(id) ? `<@${id}>` : escapeMrkdwn(id),
-        );
+        return statusReply(loaded.card, await personFormatterFor(loaded.card, this.slack.users));
       }
       case 'timeline': {
         const { items } = await this.queries.execute(new GetIncidentTimelineQuery(incidentId));

@@ -5,7 +5,6 @@ import type { WebClient } from '@slack/web-api';
 import type { Clock } from '#vigil/common';
 import {
   channelNameOf,
-  escapeMrkdwn,
   incidentMessage,
   topicOf,
   type IncidentCard,
@@ -20,6 +19,7 @@ import {
   type FailedCall,
   type RetryPolicy,
 } from '../domain/retry.js';
+import { personFormatterFor } from '../ports/people.js';
 import type { SlackUserLookup } from '../ports/ports.js';
 
 interface OutboxRow {
@@ -307,27 +307,8 @@ export class SlackDispatcher {
     return rows[0]?.channel_id ?? null;
   }
 
-  /** Shows people as Slack mentions where their Slack id is known. */
-  private async personFormatter(card: IncidentCard): Promise<PersonFormatter> {
-    const ids = [
-      card.acknowledgedBy,
-      card.resolvedBy,
-      card.roles.commander,
-      card.roles.communications,
-    ].filter((id): id is string => id !== null);
-    const shown = new Map<string, string>();
-    for (const id of new Set(ids)) {
-      if (SLACK_USER_ID.test(id)) {
-        shown.set(id, `<@${id}>`);
-        continue;
-      }
-      const user = await this.deps
-        .users()
-        .byId(id)
-        .catch(() => null);
-      shown.set(id, user?.slackUserId ? `<@${user.slackUserId}>` : escapeMrkdwn(user?.name ?? id));
-    }
-    return (id) => shown.get(id) ?? escapeMrkdwn(id);
+  private personFormatter(card: IncidentCard): Promise<PersonFormatter> {
+    return personFormatterFor(card, this.deps.users());
   }
 
   private async slackIdOf(actor: ActorRef | null): Promise<string | null> {
