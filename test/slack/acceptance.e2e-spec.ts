@@ -42,7 +42,6 @@ describe('Slack acceptance: an alert pages on call in Slack, escalates, and a cl
     });
     assert.equal(integration.status, 201, JSON.stringify(integration.body));
 
-    const sentAt = Date.now();
     const alert = await s.t.call('POST', `/v1/integrations/${integration.body.key}/alertmanager`, {
       key: null,
       body: {
@@ -75,7 +74,8 @@ describe('Slack acceptance: an alert pages on call in Slack, escalates, and a cl
       () => s.fake.callsTo('chat.postMessage').find((c) => c.args.channel === aliceDm),
       "Alice's page",
     );
-    assert.ok(dm.at - sentAt < 1000, `the page left ${dm.at - sentAt} ms after the alert was accepted`);
+    // The clock has not moved: level 1 goes out when the incident opens. How long that takes is
+    // measured by `npm run bench` (alert_to_slack_page_latency), never asserted here.
     assert.deepEqual(actionIds(dm.args.blocks), ['incident-ack', 'incident-escalate', 'incident-resolve']);
     const incidentId = (dm.args.blocks as any[])
       .find((b) => b.type === 'actions')
