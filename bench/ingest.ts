@@ -17,13 +17,18 @@ import { freePort } from '../apps/vigil/src/support/free-port.js';
 const MAIN = new URL('../apps/vigil/src/main.js', import.meta.url).pathname;
 const SENDERS = 32;
 
-const quantile = (xs: number[], q: number) => {
+export const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
 };
-const round = (x: number) => Math.round(x * 100) / 100;
+export const round = (x: number) => Math.round(x * 100) / 100;
 
-const startServer = async (databaseUrl: string, port: number): Promise<ChildProcess> => {
+/** A Vigil server in its own process on loopback, ready when this resolves. */
+export const startServer = async (
+  databaseUrl: string,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<ChildProcess> => {
   const child = spawn(process.execPath, [MAIN], {
     env: {
       ...process.env,
@@ -31,6 +36,7 @@ const startServer = async (databaseUrl: string, port: number): Promise<ChildProc
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

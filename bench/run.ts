@@ -14,6 +14,7 @@ import { PostgresEventStore, SubscriptionRunner, UpcasterChain, type NewEvent } 
 import { incidentUpcasters } from '#vigil/incidents';
 import { createScratchDatabase } from '../apps/vigil/src/database/scratch-database.js';
 import { runIngestionBench } from './ingest.js';
+import { runPagingBench } from './paging.js';
 import { createProjections } from '../apps/vigil/src/runtime.js';
 import { chunkByEvents, incidentHistory } from '../apps/vigil/src/seed/incident-history.js';
 
@@ -248,9 +249,15 @@ const main = async () => {
     );
   }
 
+  if (process.env.BENCH_SKIP_PAGING !== '1') {
+    results.push(await runPagingBench(url, { seconds: Math.max(3, Math.round((ROUND_MS * 3) / 1000)) }));
+  }
+
   const ratioOf = (id: string) =>
     (results.find((r) => r.id === id) as { ratio?: { median: number } } | undefined)?.ratio?.median ?? NaN;
   const latency = results.find((r) => r.id === 'ingest_to_visible_latency') as
+    { latency_ms: { p99: number } } | undefined;
+  const paging = results.find((r) => r.id === 'alert_to_slack_page_latency') as
     { latency_ms: { p99: number } } | undefined;
   const goals = {
     append_batch_100: { target: 0.5, pass: ratioOf('append_batch_100') >= 0.5 },
@@ -258,6 +265,7 @@ const main = async () => {
     ingest_pagerduty: { target: 0.5, pass: ratioOf('ingest_pagerduty') >= 0.5 },
     ingest_alertmanager: { target: 0.5, pass: ratioOf('ingest_alertmanager') >= 0.5 },
     ingest_to_visible_p99_ms: { target: 50, pass: latency ? latency.latency_ms.p99 < 50 : false },
+    alert_to_slack_page_p99_ms: { target: 1000, pass: paging ? paging.latency_ms.p99 < 1000 : false },
   };
 
   const report = {
