@@ -66,13 +66,34 @@ export class EscalationWorker {
         e.streamType === INCIDENT_STREAM_TYPE &&
         (e.type === 'IncidentOpened' || e.type === 'IncidentReopened'),
     );
-    if (opening) void this.track('tick', () => this.tickUntilTakenIn(opening.position));
+    if (!opening) return;
+    // One loop for every opening waiting, however many arrive: it chases the newest of them.
+    this.wanted = opening.position;
+    if (!this.chasing) {
+      this.chasing = true;
+      void this.track('tick', () => this.tickUntilTakenIn()).finally(() => {
+        this.chasing = false;
+      });
+    }
   };
 
-  private async tickUntilTakenIn(position: LogPosition): Promise<void> {
+  private wanted: LogPosition | null = null;
+  private chasing = false;
+
+  private async tickUntilTakenIn(): Promise<void> {
     for (let attempt = 0; attempt < 40 && this.started; attempt++) {
+      const wanted = this.wanted;
+      if (!wanted) return;
       await this.engine.tick();
-      if (await this.engine.hasTakenIn(position)) return;
+      if (await this.engine.hasTakenIn(wanted)) {
+        // Openings that came while this pass ran are chased on; none: done.
+        if (this.wanted === wanted) {
+          this.wanted = null;
+          return;
+        }
+        attempt = -1;
+        continue;
+      }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
