@@ -10,6 +10,7 @@ import { GroupingRules1764300000008 } from './1764300000008-grouping-rules.js';
 import { Escalation1764300000009 } from './1764300000009-escalation.js';
 import { Slack1764300000010 } from './1764300000010-slack.js';
 import { AlertFactCounts1764300000011 } from './1764300000011-alert-fact-counts.js';
+import { DeliveryReceiptAge1764300000012 } from './1764300000012-delivery-receipt-age.js';
 
 /** Every migration, oldest first. Never edit one that has landed; add a new one. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   Escalation1764300000009,
   Slack1764300000010,
   AlertFactCounts1764300000011,
+  DeliveryReceiptAge1764300000012,
 ];

@@ -1,7 +1,16 @@
+import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { AlertFatigueProjection, AlertIngestion, GroupingRules, Integrations, Silences } from '#vigil/alerts';
+import {
+  AlertFatigueProjection,
+  AlertIngestion,
+  GroupingRules,
+  Integrations,
+  pruneDeliveryReceipts,
+  RECEIPT_RETENTION_DAYS,
+  Silences,
+} from '#vigil/alerts';
 import { ApiKeys, SystemClock, type Clock, type VigilConfig } from '#vigil/common';
 import {
   CommandRunner,
@@ -62,6 +71,17 @@ export const createProjections = () => [
   new IncidentTimelineProjection(),
   new AlertFatigueProjection(),
 ];
+
+/** Hourly in the worker role: receipts past their retention go, so the table does not grow with traffic. */
+const pruneReceipts = async (runtime: Runtime) => {
+  const before = new Date(runtime.clock.now().getTime() - RECEIPT_RETENTION_DAYS * 24 * 3600_000);
+  try {
+    const pruned = await pruneDeliveryReceipts(runtime.pool, before);
+    if (pruned > 0) runtime.log.info({ pruned, before }, 'pruned delivery receipts');
+  } catch (err) {
+    runtime.log.error({ err }, 'pruning delivery receipts failed; the next hour tries again');
+  }
+};
 
 export const startRuntime = async (
   config: VigilConfig,
@@ -124,6 +144,7 @@ export const startRuntime = async (
   // /incident escalate, oncall and page, the Escalate button, and Slack users as Vigil users.
   if (slack !== null) bindEscalation(slack, escalation, pool);
 
+  let retention: ScheduledTask | null = null;
   const runtime: Runtime = {
     config,
     log,
@@ -153,6 +174,7 @@ export const startRuntime = async (
     },
     async close() {
       closing = true;
+      await retention?.destroy();
       await slack?.stop();
       await escalation.worker.stop();
       await subscriptions.stop();
@@ -164,6 +186,7 @@ export const startRuntime = async (
     await subscriptions.start();
     await slack?.start();
     escalation.worker.start();
+    retention = cron.schedule('0 17 * * * *', () => pruneReceipts(runtime));
   }
   return runtime;
 };

@@ -13,3 +13,4 @@ export * from './domain/grafana-signature.js';
 export * from './sns/sns-verifier.js';
 export * from './backtest/backtest.js';
 export * from './backtest/backtest-log.js';
+export * from './application/receipt-retention.js';
