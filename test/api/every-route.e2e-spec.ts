@@ -88,4 +88,33 @@ describe('every route the API documents, under hostile input', () => {
     // Most are refused by validation, not merely by a missing resource.
     assert.ok((statuses[400] ?? 0) > requests / 2, JSON.stringify(statuses));
   });
+  it('reads with hostile path parameters and query strings answer no 5xx', async () => {
+    const doc = (await t.call('GET', '/docs-json', { key: null })).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const reads = Object.entries(doc.paths)
+      .filter(([, methods]) => 'get' in methods)
+      .map(([path]) => path);
+    assert.ok(reads.length >= 15, `the document lists ${reads.length} read routes`);
+    const queries = [
+      '',
+      '?at=yesterday&from=%00&to=-1&limit=-5&version=abc&severity=SEV9',
+      `?service=${'x'.repeat(300)}&from=2026-13-45T99:99:99Z&to=2026-01-01&limit=1e9&cursor=%ff`,
+      '?from=2026-01-01T00:00:00Z&to=2020-01-01T00:00:00Z&at=2026-03-29T01:30:00Z&status=nope',
+    ];
+    const random = seededRandom(20261129);
+    for (const path of reads) {
+      for (const query of queries) {
+        const params = PARAMS();
+        const url = path.replace(/\{[^}]+\}/g, () =>
+          encodeURIComponent(params[Math.floor(random() * params.length)]!),
+        );
+        const res = await t.call('GET', `${url}${query}`);
+        assert.ok(
+          res.status < 500,
+          `GET ${url}${query} → ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`,
+        );
+      }
+    }
+  });
 });
