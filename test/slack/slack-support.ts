@@ -66,7 +66,8 @@ export interface CommandOptions extends SignOptions {
  * its own Slack calls.
  */
 export const startSlackTestApp = async (
-  options: { env?: Record<string, string>; clock?: Clock } = {},
+  /** `socketMode`: SLACK_APP_TOKEN is set, so Vigil connects to the fake's Socket Mode WebSocket. */
+  options: { env?: Record<string, string>; clock?: Clock; socketMode?: boolean } = {},
 ): Promise<SlackTestApp> => {
   const fake = await startFakeSlack();
   const pool = testPool(1);
@@ -82,6 +83,7 @@ export const startSlackTestApp = async (
     SLACK_BOT_TOKEN: fake.token,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: fake.apiUrl,
+    ...(options.socketMode ? { SLACK_APP_TOKEN: fake.appToken } : {}),
     ...options.env,
   };
   const start = () => startTestApp({ env, ...(options.clock ? { clock: options.clock } : {}) });

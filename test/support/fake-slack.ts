@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { signSlackBody } from '#vigil/slack';
 
 /** One Web API call the fake answered `ok: true` (or `ok: false` with a Slack error). */
@@ -21,19 +22,45 @@ export interface FakeSlackRequest {
   at: number;
 }
 
+/** The client's answer to an envelope: `{ envelope_id, payload? }`. */
+export interface SocketModeAck {
+  envelope_id: string;
+  payload?: any;
+  at: number;
+}
+
+/** Slack's side of Socket Mode: the WebSocket that apps.connections.open hands out. */
+export interface FakeSocketMode {
+  /** Connections open now (each got a `hello`). */
+  readonly connections: number;
+  /** Every ack a client sent, in order. */
+  acks: SocketModeAck[];
+  /** Pushes an envelope to the newest connection and resolves with its ack. */
+  push(
+    type: 'slash_commands' | 'interactive' | 'events_api',
+    payload: Record<string, unknown>,
+    timeoutMs?: number,
+  ): Promise<SocketModeAck>;
+}
+
 export type FakeSlackFailure = { status: 429; retryAfter: number } | { status: 500 } | { error: string };
 
 /**
  * A stand-in for Slack's Web API on loopback, speaking its wire format: form or JSON bodies in,
  * `{ ok, … }` JSON out, bearer tokens. It keeps messages, channels and topics so chat.update and
  * conversations.invite answer as Slack would, records every call, takes posts to response URLs,
- * and can be told to answer the next calls with 429 + Retry-After or 500.
+ * and can be told to answer the next calls with 429 + Retry-After or 500. apps.connections.open
+ * (with the app token) hands out a WebSocket on the same port that speaks Socket Mode: `hello` on
+ * connect, then the envelopes a test pushes, whose acks it records.
  */
 export interface FakeSlack {
   origin: string;
   /** For SLACK_API_URL: `http://127.0.0.1:<port>/api/`. */
   apiUrl: string;
   token: string;
+  /** The app-level token apps.connections.open takes (Socket Mode). */
+  appToken: string;
+  socketMode: FakeSocketMode;
   calls: FakeSlackCall[];
   requests: FakeSlackRequest[];
   /** Bodies posted to response URLs, by the id in the URL. */
@@ -70,8 +97,12 @@ const decode = (value: string): unknown => {
   return value;
 };
 
-export const startFakeSlack = async (options: { token?: string } = {}): Promise<FakeSlack> => {
+export const startFakeSlack = async (
+  options: { token?: string; appToken?: string } = {},
+): Promise<FakeSlack> => {
   const token = options.token ?? 'xoxb-vigil-test';
+  const appToken = options.appToken ?? 'xapp-1-A0VIGIL01-vigil-test';
+  let origin = '';
   const calls: FakeSlackCall[] = [];
   const requests: FakeSlackRequest[] = [];
   const responses: FakeSlack['responses'] = [];
@@ -92,6 +123,8 @@ export const startFakeSlack = async (options: { token?: string } = {}): Promise<
           user_id: 'U0VIGILBOT',
           bot_id: 'B0VIGIL01',
         };
+      case 'apps.connections.open':
+        return { ok: true, url: `${origin.replace(/^http/, 'ws')}/link/?ticket=${randomUUID()}` };
       case 'chat.postMessage': {
         if (!args.channel) return { ok: false, error: 'channel_not_found' };
         if (!args.text && !args.blocks) return { ok: false, error: 'no_text' };
@@ -211,8 +244,13 @@ export const startFakeSlack = async (options: { token?: string } = {}): Promise<
           : null;
       requests.push({ method, status: 200, at });
       let body: Record<string, unknown>;
+      const appMethod = method === 'apps.connections.open';
       if (given === null) body = { ok: false, error: 'not_authed' };
-      else if (given !== token) body = { ok: false, error: 'invalid_auth' };
+      else if (appMethod ? given !== appToken : given !== token)
+        body = {
+          ok: false,
+          error: given === token || given === appToken ? 'not_allowed_token_type' : 'invalid_auth',
+        };
       else if (failure && 'error' in failure.failure) {
         failure.remaining--;
         body = { ok: false, error: failure.failure.error };
@@ -228,14 +266,65 @@ export const startFakeSlack = async (options: { token?: string } = {}): Promise<
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
     })().catch(() => res.writeHead(400).end());
   });
+  const sockets: WebSocket[] = [];
+  const acks: SocketModeAck[] = [];
+  const wss = new WebSocketServer({ server, path: '/link/' });
+  wss.on('connection', (ws) => {
+    sockets.push(ws);
+    ws.on('close', () => sockets.splice(sockets.indexOf(ws), 1));
+    ws.on('message', (data) => {
+      let message: any;
+      try {
+        message = JSON.parse(
+          (Array.isArray(data)
+            ? Buffer.concat(data)
+            : data instanceof ArrayBuffer
+              ? Buffer.from(data)
+              : data
+          ).toString('utf8'),
+        );
+      } catch {
+        return;
+      }
+      if (typeof message?.envelope_id === 'string') acks.push({ ...message, at: Date.now() });
+    });
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: sockets.length,
+        debug_info: { host: 'fake-slack', build_number: 1, approximate_connection_time: 18060 },
+        connection_info: { app_id: 'A0VIGIL01' },
+      }),
+    );
+  });
+  const socketMode: FakeSocketMode = {
+    get connections() {
+      return sockets.length;
+    },
+    acks,
+    async push(type, payload, timeoutMs = 5000) {
+      const ws = sockets.at(-1);
+      if (ws === undefined) throw new Error('no Socket Mode connection to push to');
+      const envelopeId = randomUUID();
+      ws.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: true }));
+      return waitFor(
+        () => acks.find((a) => a.envelope_id === envelopeId),
+        `the ack of ${type} ${envelopeId}`,
+        timeoutMs,
+      );
+    },
+  };
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  origin = `http://127.0.0.1:${port}`;
 
   return {
     origin,
     apiUrl: `${origin}/api/`,
     token,
+    appToken,
+    socketMode,
     calls,
     requests,
     responses,
@@ -248,6 +337,8 @@ export const startFakeSlack = async (options: { token?: string } = {}): Promise<
     callsTo: (method) => calls.filter((c) => c.method === method && c.ok),
     close: () =>
       new Promise<void>((resolve) => {
+        for (const ws of sockets) ws.terminate();
+        wss.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -27,6 +27,8 @@ export interface SlackConfig {
   apiUrl: string;
   /** Severities ('SEV1'…'SEV4') that get an incident channel of their own. */
   channelSeverities: string[];
+  /** SLACK_APP_TOKEN (`xapp-…`): Bolt connects out over Socket Mode instead of taking HTTP requests. */
+  appToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -117,6 +119,7 @@ const snsTrust = (env: NodeJS.ProcessEnv): VigilConfig['sns'] => {
  */
 const slackSettings = (env: NodeJS.ProcessEnv): SlackConfig | null => {
   const botToken = env.SLACK_BOT_TOKEN?.trim() || null;
+  const appToken = slackAppToken(env, botToken);
   if (botToken === null) return null;
   const signingSecret = env.SLACK_SIGNING_SECRET?.trim() || null;
   if (signingSecret === null)
@@ -147,5 +150,20 @@ const slackSettings = (env: NodeJS.ProcessEnv): SlackConfig | null => {
     signingSecret,
     apiUrl: apiUrl.href.endsWith('/') ? apiUrl.href : `${apiUrl.href}/`,
     channelSeverities,
+    appToken,
   };
+};
+
+/**
+ * SLACK_APP_TOKEN, an app-level token (`xapp-…`, scope connections:write), turns on Socket Mode:
+ * Vigil opens a WebSocket to Slack and needs no public URL. It only goes with SLACK_BOT_TOKEN.
+ */
+const slackAppToken = (env: NodeJS.ProcessEnv, botToken: string | null): string | null => {
+  const appToken = env.SLACK_APP_TOKEN?.trim() || null;
+  if (appToken === null) return null;
+  if (botToken === null) throw new ConfigError('SLACK_APP_TOKEN is set; SLACK_BOT_TOKEN must be too');
+  if (!appToken.startsWith('xapp-')) {
+    throw new ConfigError('SLACK_APP_TOKEN must be an app-level token, starting "xapp-"');
+  }
+  return appToken;
 };

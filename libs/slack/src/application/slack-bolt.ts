@@ -1,5 +1,12 @@
 import type { Logger } from 'pino';
-import { App, LogLevel, type BlockAction, type ButtonAction, type Logger as BoltLogger } from '@slack/bolt';
+import {
+  App,
+  LogLevel,
+  SocketModeReceiver,
+  type BlockAction,
+  type ButtonAction,
+  type Logger as BoltLogger,
+} from '@slack/bolt';
 import { IncidentError } from '#vigil/incidents';
 import {
   ACTION_ACK,
@@ -31,9 +38,32 @@ const boltLogger = (log: Logger): BoltLogger => {
   };
 };
 
-/** Listeners see whether the gate let the request through (see VigilReceiver and SlackHttp). */
+/**
+ * Listeners see whether the gate let the request through (see VigilReceiver and SlackHttp). In
+ * Socket Mode every envelope is admitted: the WebSocket is authenticated by the app token.
+ */
 const admitted = (context: Record<string, unknown>): Promise<boolean> =>
   (context.admitted as Promise<boolean> | undefined) ?? Promise.resolve(false);
+
+/** Over HTTP, Vigil's routes feed the VigilReceiver; in Socket Mode, Bolt's receiver holds a WebSocket. */
+export type BoltReceiver =
+  { mode: 'http'; receiver: VigilReceiver } | { mode: 'socket'; receiver: SocketModeReceiver };
+
+const receiverFor = (slack: SlackRuntime, log: Logger): BoltReceiver => {
+  const appToken = slack.config.appToken;
+  if (appToken === null) return { mode: 'http', receiver: new VigilReceiver() };
+  return {
+    mode: 'socket',
+    receiver: new SocketModeReceiver({
+      appToken,
+      logger: boltLogger(log),
+      // No OAuth here (no clientId): these are only the options of the client that calls
+      // apps.connections.open, which must go to SLACK_API_URL like every other call.
+      installerOptions: { clientOptions: { slackApiUrl: slack.config.apiUrl } },
+      customPropertiesExtractor: () => ({ admitted: Promise.resolve(true) }),
+    }),
+  };
+};
 
 /**
  * The Bolt app: one listener for the slash command (whatever it is named in Slack, usually
@@ -41,12 +71,12 @@ const admitted = (context: Record<string, unknown>): Promise<boolean> =>
  * and only then, once the request is admitted, touches the database.
  */
 export const createBoltApp = (slack: SlackRuntime, commands: SlackCommands, log: Logger) => {
-  const receiver = new VigilReceiver();
+  const bolt = receiverFor(slack, log);
   const app = new App({
     // The bot token as it is: with a plain `token`, Bolt would call auth.test inside every request
     // (uncached when verification is deferred), putting a Slack round trip before each ack.
     authorize: async () => ({ botToken: slack.config.botToken }),
-    receiver,
+    receiver: bolt.receiver,
     ignoreSelf: false,
     logger: boltLogger(log),
     clientOptions: {
@@ -149,5 +179,5 @@ export const createBoltApp = (slack: SlackRuntime, commands: SlackCommands, log:
     log.error({ err: error }, 'Slack listener failed');
   });
 
-  return { app, receiver };
+  return { app, ...bolt };
 };

@@ -1,12 +1,17 @@
-import { Inject, Injectable, type RawBodyRequest } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type RawBodyRequest,
+} from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { Clock, PG_POOL, ProblemError } from '#vigil/common';
-import { createBoltApp } from '../application/slack-bolt.js';
+import { createBoltApp, type BoltReceiver } from '../application/slack-bolt.js';
 import { SlackCommands } from '../application/slack-commands.js';
-import type { VigilReceiver } from '../bolt/vigil-receiver.js';
 import { checkSlackSignature } from '../domain/signature.js';
 import type { SlackRuntime } from '../slack-runtime.js';
 import { SlackRequestGate } from './request-gate.js';
@@ -46,11 +51,17 @@ const problem = (status: number, slug: string, title: string, detail: string) =>
  * The replay cache is in PostgreSQL. If it has not answered within 2 s the request is
  * acknowledged anyway (Slack's 3-second rule), and its listener does nothing until the answer
  * comes, and nothing at all if it is a replay, a duplicate or an error.
+ *
+ * With SLACK_APP_TOKEN, Bolt runs in Socket Mode instead: this service opens the WebSocket when
+ * the api role's Nest app has started and closes it when the app shuts down (the listeners need
+ * the api role's CQRS handlers, and it is the role that answers Slack over HTTP otherwise), and
+ * the HTTP routes answer 404.
  */
 @Injectable()
-export class SlackHttp {
-  private readonly bolt: { receiver: VigilReceiver } | null;
+export class SlackHttp implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly bolt: BoltReceiver | null;
   private readonly gate: SlackRequestGate;
+  private socketStarted: Promise<unknown> | null = null;
 
   constructor(
     @Inject(SLACK_MODULE_OPTIONS) private readonly options: SlackModuleOptions,
@@ -67,6 +78,29 @@ export class SlackHttp {
         : createBoltApp(slack, new SlackCommands(slack, pool, commandBus, queryBus, clock, log), log);
   }
 
+  onApplicationBootstrap(): void {
+    const { log } = this.options;
+    if (this.bolt === null) return;
+    if (this.bolt.mode === 'http') {
+      log.info('Slack runs over HTTP: Slack posts to /slack/commands, /slack/interactions and /slack/events');
+      return;
+    }
+    log.info(
+      'Slack runs in Socket Mode: Vigil connects to Slack with SLACK_APP_TOKEN and needs no public URL',
+    );
+    // Not awaited: start-up does not wait for Slack; the client retries until it connects.
+    this.socketStarted = this.bolt.receiver.start().then(
+      () => log.info('Slack Socket Mode connected'),
+      (err: unknown) => log.warn({ err }, 'Slack Socket Mode could not connect; check SLACK_APP_TOKEN'),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.bolt?.mode !== 'socket' || this.socketStarted === null) return;
+    this.socketStarted = null;
+    await this.bolt.receiver.client.disconnect();
+  }
+
   async handle(
     kind: SlackRequestKind,
     req: RawBodyRequest<FastifyRequest>,
@@ -79,6 +113,14 @@ export class SlackHttp {
         'slack-off',
         'Slack is off',
         'Vigil runs without Slack: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET',
+      );
+    }
+    if (this.bolt.mode === 'socket') {
+      throw problem(
+        404,
+        'slack-socket-mode',
+        'Slack runs in Socket Mode',
+        'SLACK_APP_TOKEN is set: Slack reaches Vigil over its WebSocket, not over HTTP',
       );
     }
     const type = header(req, 'content-type') ?? '';
