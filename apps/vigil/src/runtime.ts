@@ -21,7 +21,7 @@ import {
 } from '#vigil/event-store';
 import { createEscalation, type EscalationRuntime } from '#vigil/escalation';
 import { IncidentListProjection, IncidentTimelineProjection, incidentUpcasters } from '#vigil/incidents';
-import { bindEscalation, SlackRuntime } from '#vigil/slack';
+import { bindEscalation, OUTBOX_RETENTION_DAYS, pruneSlackOutbox, SlackRuntime } from '#vigil/slack';
 import { createDataSource, migrate, poolOf } from './database/data-source.js';
 import type { DatabaseHandle } from './database/embedded-postgres.js';
 import { VigilMetrics } from './observability/metrics.js';
@@ -72,14 +72,20 @@ export const createProjections = () => [
   new AlertFatigueProjection(),
 ];
 
-/** Hourly in the worker role: receipts past their retention go, so the table does not grow with traffic. */
-const pruneReceipts = async (runtime: Runtime) => {
-  const before = new Date(runtime.clock.now().getTime() - RECEIPT_RETENTION_DAYS * 24 * 3600_000);
+/**
+ * Hourly in the worker role: delivery receipts and finished Slack outbox rows past their
+ * retention go, so neither table grows with traffic for ever.
+ */
+const pruneOldRows = async (runtime: Runtime) => {
+  const now = runtime.clock.now().getTime();
+  const day = 24 * 3600_000;
   try {
-    const pruned = await pruneDeliveryReceipts(runtime.pool, before);
-    if (pruned > 0) runtime.log.info({ pruned, before }, 'pruned delivery receipts');
+    const receipts = await pruneDeliveryReceipts(runtime.pool, new Date(now - RECEIPT_RETENTION_DAYS * day));
+    const outbox = await pruneSlackOutbox(runtime.pool, new Date(now - OUTBOX_RETENTION_DAYS * day));
+    if (receipts + outbox > 0)
+      runtime.log.info({ receipts, outbox }, 'pruned old delivery receipts and outbox rows');
   } catch (err) {
-    runtime.log.error({ err }, 'pruning delivery receipts failed; the next hour tries again');
+    runtime.log.error({ err }, 'pruning old rows failed; the next hour tries again');
   }
 };
 
@@ -186,7 +192,7 @@ export const startRuntime = async (
     await subscriptions.start();
     await slack?.start();
     escalation.worker.start();
-    retention = cron.schedule('0 17 * * * *', () => pruneReceipts(runtime));
+    retention = cron.schedule('0 17 * * * *', () => pruneOldRows(runtime));
   }
   return runtime;
 };

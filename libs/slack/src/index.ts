@@ -6,3 +6,4 @@ export * from './http/form-body.js';
 export * from './outbox/slack-dispatcher.js';
 export * from './outbox/slack-outbox.projection.js';
 export * from './ports/escalation-binding.js';
+export * from './outbox/outbox-retention.js';
