@@ -155,12 +155,16 @@ describe('Slack: messages through the outbox', () => {
     );
     await s.command('ack', { channelId: channel.id, userId: 'U0DECLARE2' });
     await waitFor(() => channel.topic.startsWith('SEV1 | Acknowledged |'), 'the topic after the ack');
-    const statusTs = (
-      await pool().query<{ ts: string }>(
-        `SELECT ts FROM slack_messages WHERE incident_id = $1 AND kind = 'status'`,
-        [id],
-      )
-    ).rows[0]!.ts;
+    const statusTs = await waitFor(
+      async () =>
+        (
+          await pool().query<{ ts: string }>(
+            `SELECT ts FROM slack_messages WHERE incident_id = $1 AND kind = 'status'`,
+            [id],
+          )
+        ).rows[0]?.ts,
+      "the status message's ts",
+    );
     const statusNow = s.fake.messages.get(`${channel.id}:${statusTs}`);
     assert.ok(statusNow);
     assert.deepEqual(actionIds({ args: { blocks: statusNow.blocks } }), [
