@@ -7,14 +7,13 @@
  *   reply, so a slow answer cannot hide later delays), each timed from its
  *   scheduled send to the moment its incident is visible in the read model.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { Integrations } from '#vigil/alerts';
 import { freePort } from '../apps/vigil/src/support/free-port.js';
+import { startServerProcess } from '../apps/vigil/src/support/server-process.js';
 
-const MAIN = new URL('../apps/vigil/src/main.js', import.meta.url).pathname;
 const SENDERS = 32;
 
 export const quantile = (xs: number[], q: number) => {
@@ -23,31 +22,9 @@ export const quantile = (xs: number[], q: number) => {
 };
 export const round = (x: number) => Math.round(x * 100) / 100;
 
-/** A Vigil server in its own process on loopback, ready when this resolves. */
-export const startServer = async (
-  databaseUrl: string,
-  port: number,
-  env: Record<string, string> = {},
-): Promise<ChildProcess> => {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 200; i++) {
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
-    if (ready?.ok) return child;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('Vigil did not start');
-};
+/** A Vigil server in its own process on loopback (its warnings shown), ready when this resolves. */
+export const startServer = (databaseUrl: string, port: number, env: Record<string, string> = {}) =>
+  startServerProcess(databaseUrl, port, { env, showErrors: true });
 
 export const runIngestionBench = async (
   databaseUrl: string,

@@ -1,36 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { ApiKeys } from '#vigil/common';
 import { testDatabaseUrl } from '../support/database.js';
 import { freePort } from '../../apps/vigil/src/support/free-port.js';
+import { startServerProcess } from '../../apps/vigil/src/support/server-process.js';
 import { eventually, setUpEscalation, streamOf } from './escalation-fixtures.js';
 
-const MAIN = new URL('../../apps/vigil/src/main.js', import.meta.url).pathname;
 /** Each level waits 3 seconds for an acknowledgement. */
 const DELAY_MINUTES = 3 / 60;
 
-const startServer = async (port: number): Promise<ChildProcess> => {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      DATABASE_URL: testDatabaseUrl(),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-    },
-    stdio: 'ignore',
-  });
-  for (let i = 0; i < 150; i++) {
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
-    if (ready?.ok) return child;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('Vigil did not start');
-};
+const startServer = (port: number): Promise<ChildProcess> => startServerProcess(testDatabaseUrl(), port);
 
 describe('escalation survives kill -9', () => {
   let pool: pg.Pool;
