@@ -1,12 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ProblemError, RequireScope, validationProblem } from '#vigil/common';
+import { ProblemError, RequireScope, validationProblem, uuidParam } from '#vigil/common';
 import { Integrations, type IntegrationType } from '../integrations/integrations.js';
 import { CreateIntegrationDto, UpdateIntegrationDto } from './integrations.dto.js';
 
-const uuid = new ParseUUIDPipe({
-  exceptionFactory: () => validationProblem([{ field: 'id', message: 'id must be a UUID' }]),
-});
+const uuid = uuidParam();
 
 const notFound = (id: string) =>
   new ProblemError(404, 'integration-not-found', 'Integration not found', `Integration ${id} does not exist`);

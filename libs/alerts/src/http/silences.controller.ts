@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  Req,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   Clock,
@@ -17,14 +6,13 @@ import {
   RequireScope,
   validationProblem,
   type AuthenticatedRequest,
+  uuidParam,
 } from '#vigil/common';
 import { matcherProblem } from '../domain/silences.js';
 import { Silences } from '../silences/silences.js';
 import { CreateSilenceDto, ListSilencesQueryDto } from './silences.dto.js';
 
-const uuid = new ParseUUIDPipe({
-  exceptionFactory: () => validationProblem([{ field: 'id', message: 'id must be a UUID' }]),
-});
+const uuid = uuidParam();
 
 const notFound = (id: string) =>
   new ProblemError(404, 'silence-not-found', 'Silence not found', `Silence ${id} does not exist`);

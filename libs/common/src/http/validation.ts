@@ -1,4 +1,4 @@
-import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { ParseUUIDPipe, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { validationProblem } from '../problem.js';
 
 const flatten = (errors: ValidationError[], parent = ''): Array<{ field: string; message: string }> =>
@@ -45,3 +45,9 @@ export const containsNul = (value: unknown): boolean => {
   }
   return false;
 };
+
+/** A path parameter that must be a UUID; anything else is a 400 problem naming `field`. */
+export const uuidParam = (field = 'id') =>
+  new ParseUUIDPipe({
+    exceptionFactory: () => validationProblem([{ field, message: `${field} must be a UUID` }]),
+  });

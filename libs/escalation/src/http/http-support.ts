@@ -1,11 +1,5 @@
-import { ParseUUIDPipe } from '@nestjs/common';
 import { containsNul, validationProblem, type AuthenticatedRequest } from '#vigil/common';
 import type { EscalationActor } from '../application/streams.js';
-
-export const uuidParam = (field = 'id') =>
-  new ParseUUIDPipe({
-    exceptionFactory: () => validationProblem([{ field, message: `${field} must be a UUID` }]),
-  });
 
 /** The API key that made the request, as the actor of what it changes. */
 export const actorOf = (request: AuthenticatedRequest): EscalationActor => {

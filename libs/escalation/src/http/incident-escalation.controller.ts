@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScope, validationProblem, type AuthenticatedRequest } from '#vigil/common';
+import { RequireScope, validationProblem, type AuthenticatedRequest, uuidParam } from '#vigil/common';
 import { Escalations } from '../application/escalations.js';
 import { EmptyBodyDto, PageDto } from './escalation.dto.js';
 import { EscalationProblems } from './escalation-problems.js';
-import { actorOf, uuidParam } from './http-support.js';
+import { actorOf } from './http-support.js';
 
 @ApiTags('incidents')
 @ApiBearerAuth()

@@ -14,13 +14,13 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Clock, RequireScope, type AuthenticatedRequest } from '#vigil/common';
+import { Clock, RequireScope, type AuthenticatedRequest, uuidParam } from '#vigil/common';
 import { Escalations } from '../application/escalations.js';
 import { Policies } from '../application/policies.js';
 import { EscalationError } from '../domain/escalation-errors.js';
 import { AttachmentDto, OnCallQueryDto, PolicyDto, VersionQueryDto } from './escalation.dto.js';
 import { EscalationProblems } from './escalation-problems.js';
-import { actorOf, instant, refuseNul, uuidParam } from './http-support.js';
+import { actorOf, instant, refuseNul } from './http-support.js';
 
 @ApiTags('escalation')
 @ApiBearerAuth()

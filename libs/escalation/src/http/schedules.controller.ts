@@ -13,11 +13,11 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Clock, RequireScope, type AuthenticatedRequest } from '#vigil/common';
+import { Clock, RequireScope, type AuthenticatedRequest, uuidParam } from '#vigil/common';
 import { Schedules } from '../application/schedules.js';
 import { AtQueryDto, CreateScheduleDto, LayerDto, OverrideDto, RangeQueryDto } from './escalation.dto.js';
 import { EscalationProblems } from './escalation-problems.js';
-import { actorOf, instant, refuseNul, uuidParam } from './http-support.js';
+import { actorOf, instant, refuseNul } from './http-support.js';
 
 @ApiTags('escalation')
 @ApiBearerAuth()

@@ -1,11 +1,11 @@
 import { Body, Controller, Get, Param, Patch, Post, Res, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ProblemError, RequireScope } from '#vigil/common';
+import { ProblemError, RequireScope, uuidParam } from '#vigil/common';
 import { Users } from '../application/users.js';
 import { CreateUserDto, UpdateUserDto } from './escalation.dto.js';
 import { EscalationProblems } from './escalation-problems.js';
-import { refuseNul, uuidParam } from './http-support.js';
+import { refuseNul } from './http-support.js';
 
 @ApiTags('escalation')
 @ApiBearerAuth()

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -11,6 +11,7 @@ import {
   RequireScope,
   validationProblem,
   type AuthenticatedRequest,
+  uuidParam,
 } from '#vigil/common';
 import type { CommandMetadata, IncidentCommand } from '../domain/commands.js';
 import { HandleIncidentCommand } from '../application/incident-commands.js';
@@ -38,9 +39,7 @@ import {
   SummaryDto,
 } from './incident.dto.js';
 
-const uuid = new ParseUUIDPipe({
-  exceptionFactory: () => validationProblem([{ field: 'id', message: 'id must be a UUID' }]),
-});
+const uuid = uuidParam();
 
 /** `If-Match: "3"` (or W/"3") → 3; `*` or no header → no precondition. */
 const parseIfMatch = (header: string | undefined): number | undefined => {
