@@ -55,4 +55,22 @@ describe('insertNewRows', () => {
     assert.equal(rows[0].label, 'a\tb\nc\\d\re "q" \\N é 😀');
     assert.equal(rows[1].label, 'new');
   });
+
+  it('takes many rows by COPY with the same escaping, and skips existing ones there too', async () => {
+    const awkward = 'tab\there\nnewline \\ backslash \\N';
+    const many = (from: number, label: string) =>
+      Array.from({ length: 250 }, (_, i) => [from + i, `${label} ${i} ${awkward}`, { i, s: awkward }]);
+    await withTransaction(pool, (tx) =>
+      insertNewRows(tx, table, ['id', 'label', 'doc'], many(1000, 'first')),
+    );
+    // Overlaps the first 250 by half: COPY fails on the duplicates and the rows go in one INSERT.
+    await withTransaction(pool, (tx) =>
+      insertNewRows(tx, table, ['id', 'label', 'doc'], many(1125, 'second')),
+    );
+    const { rows } = await pool.query(`SELECT id, label, doc FROM ${table} WHERE id >= 1000 ORDER BY id`);
+    assert.equal(rows.length, 375);
+    assert.deepEqual(rows[0], { id: 1000, label: `first 0 ${awkward}`, doc: { i: 0, s: awkward } });
+    assert.equal(rows[125].label, `first 125 ${awkward}`);
+    assert.equal(rows[374].label, `second 249 ${awkward}`);
+  });
 });

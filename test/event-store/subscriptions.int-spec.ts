@@ -10,6 +10,7 @@ import {
   type RecordedEvent,
 } from '#vigil/event-store';
 import { testPool } from '../support/database.js';
+import { waitFor } from '../support/fake-slack.js';
 
 /** A projection that remembers, in order, the events of the streams under `prefix`. */
 const collector = (prefix: string) => {
@@ -177,5 +178,72 @@ describe('subscriptions', () => {
     await Promise.all([race(a), race(b), a.catchUp(projection), b.catchUp(projection)]);
     assert.equal(seen.length, 300);
     assert.equal(new Set(seen.map((e) => e.eventId)).size, 300);
+  });
+
+  it('a failing projection is set apart: the others go on, and it catches up once it works again', async () => {
+    const prefix = `apart-${randomUUID()}`;
+    const table = `apart_${process.pid}`;
+    await pool.query(`CREATE TABLE ${table} (projection text, event_id uuid)`);
+    // Each projection writes what it applied in the runner's transaction, so a rolled-back batch leaves nothing.
+    const recording = (name: string, broken: () => boolean): Projection => ({
+      name,
+      apply: async (tx, events) => {
+        const mine = events.filter((e) => e.streamId.startsWith(prefix)).map((e) => e.eventId);
+        if (mine.length === 0) return;
+        if (broken()) throw new Error(`${name} is broken`);
+        await tx.query(`INSERT INTO ${table} SELECT $1, unnest($2::uuid[])`, [name, mine]);
+      },
+      reset: async () => undefined,
+    });
+    let broken = true;
+    const [a, b, c] = [
+      recording(`a-${prefix}`, () => false),
+      recording(`b-${prefix}`, () => broken),
+      recording(`c-${prefix}`, () => false),
+    ];
+    const failed: string[] = [];
+    const runner = new SubscriptionRunner(pool, store, [a!, b!, c!], {
+      idlePollMs: 20,
+      onError: (name) => failed.push(name),
+    });
+    const applied = async (p: Projection) =>
+      Number(
+        (await pool.query(`SELECT count(*) FROM ${table} WHERE projection = $1`, [p.name])).rows[0].count,
+      );
+    try {
+      await runner.catchUpAll();
+      await runner.start();
+      for (let i = 0; i < 3; i++) {
+        await store.append({
+          streamId: `${prefix}-${i}`,
+          streamType: 'test',
+          expectedVersion: 0,
+          events: [{ type: 'Happened', data: { i } }],
+        });
+      }
+      runner.nudge();
+      await waitFor(async () => (await applied(a!)) === 3 && (await applied(c!)) === 3, 'a and c to go on');
+      assert.equal(await applied(b!), 0);
+      assert.ok(failed.includes(b!.name));
+      assert.ok(!failed.includes(a!.name) && !failed.includes(c!.name), failed.join());
+
+      broken = false;
+      await waitFor(async () => (await applied(b!)) === 3, 'b to catch up');
+    } finally {
+      await runner.stop();
+    }
+    const { rows } = await pool.query(
+      `SELECT projection, count(*)::int AS n, count(DISTINCT event_id)::int AS events FROM ${table}
+       GROUP BY projection ORDER BY projection`,
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.n, r.events]),
+      [
+        [3, 3],
+        [3, 3],
+        [3, 3],
+      ],
+    );
+    await pool.query(`DROP TABLE ${table}`);
   });
 });

@@ -3,6 +3,7 @@ export * from './domain/errors.js';
 export * from './domain/decider.js';
 export * from './domain/hash-chain.js';
 export * from './domain/upcasting.js';
+export * from './domain/ids.js';
 export * from './postgres/postgres-event-store.js';
 export * from './postgres/subscriptions.js';
 export * from './postgres/command-runner.js';

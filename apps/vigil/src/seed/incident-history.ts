@@ -1,5 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
-import type { AppendRequest } from '#vigil/event-store';
+import { newId, type AppendRequest } from '#vigil/event-store';
 import {
   decide,
   evolve,
@@ -37,7 +36,7 @@ export const incidentHistory = (options: {
   const start = (options.start ?? new Date('2026-01-01T00:00:00Z')).getTime();
   const requests: AppendRequest[] = [];
   for (let i = 0; i < options.incidents; i++) {
-    const incidentId = uuidv7();
+    const incidentId = newId();
     let now = start + i * 60_000 + Math.floor(random() * 30_000);
     const actor: Actor = { kind: 'user', id: `user-${Math.floor(random() * 20)}` };
     const metadata = () => ({ now: new Date(now).toISOString(), actor, source: 'api' as const });

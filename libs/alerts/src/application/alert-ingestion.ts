@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { v7 as uuidv7 } from 'uuid';
 import {
+  newId,
   ConcurrencyError,
   FoldedStateCache,
   withTransaction,
@@ -98,7 +98,7 @@ export class AlertIngestion {
       now,
       also: [
         {
-          streamId: `change-${uuidv7()}`,
+          streamId: `change-${newId()}`,
           streamType: 'change',
           expectedVersion: 0,
           events: [

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import { v7 as uuidv7 } from 'uuid';
-import type {
-  AppendRequest,
-  FoldedStateCache,
-  NewEvent,
-  PostgresEventStore,
-  RecordedEvent,
+import {
+  newId,
+  type AppendRequest,
+  type FoldedStateCache,
+  type NewEvent,
+  type PostgresEventStore,
+  type RecordedEvent,
 } from '#vigil/event-store';
 import {
   decide,
@@ -399,7 +399,7 @@ const receiveOne = async (
       integrationId: integration.id,
       service: integration.service,
       receivedAt: now,
-      newIncidentId: uuidv7(),
+      newIncidentId: newId(),
       autoResolve: integration.autoResolve,
       grouping: rule,
       // Silences match the alert's labels plus the service, source and severity Vigil gave it.

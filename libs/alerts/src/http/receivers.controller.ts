@@ -12,7 +12,6 @@ import {
 } from '@nestjs/common';
 import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { v7 as uuidv7 } from 'uuid';
 import {
   Clock,
   ProblemError,
@@ -21,7 +20,7 @@ import {
   WireFormatError,
   type ProblemDetails,
 } from '#vigil/common';
-import { canonicalJson } from '#vigil/event-store';
+import { canonicalJson, newId } from '#vigil/event-store';
 import { AlertIngestion } from '../application/alert-ingestion.js';
 import { fromAlertmanager } from '../domain/alertmanager.adapter.js';
 import { fromCloudWatchAlarm } from '../domain/cloudwatch.adapter.js';
@@ -138,7 +137,7 @@ export class ReceiversController {
   })
   async enqueue(@Body() body: unknown) {
     const now = this.clock.iso();
-    const parsed = fromPagerDutyEvent(body, now, () => uuidv7());
+    const parsed = fromPagerDutyEvent(body, now, () => newId());
     if (!parsed.ok) throw pagerDutyInvalid(parsed.errors);
     const integration = await this.integration((body as { routing_key: string }).routing_key, 'pagerduty');
     const outcome = await this.ingestion.deliver({

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '#vigil/event-store';
 import { ALERT_SOURCES, type AlertSource } from '../domain/normalised-alert.js';
 
 export const INTEGRATION_TYPES = ALERT_SOURCES;
@@ -96,7 +96,7 @@ export class Integrations {
          (id, name, service, type, key_hash, key_prefix, auto_resolve, hmac_secret, sns_topic_arns)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
       [
-        uuidv7(),
+        newId(),
         input.name,
         input.service,
         input.type,

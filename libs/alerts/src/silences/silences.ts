@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '#vigil/event-store';
 import type { Matcher, Silence } from '../domain/silences.js';
 
 interface Row {
@@ -39,14 +39,7 @@ export class Silences {
     const { rows } = await this.pool.query<Row>(
       `INSERT INTO silences (id, matchers, starts_at, ends_at, comment, created_by)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
-      [
-        uuidv7(),
-        JSON.stringify(input.matchers),
-        input.startsAt,
-        input.endsAt,
-        input.comment,
-        input.createdBy,
-      ],
+      [newId(), JSON.stringify(input.matchers), input.startsAt, input.endsAt, input.comment, input.createdBy],
     );
     this.cached = undefined;
     return toSilence(rows[0]!);

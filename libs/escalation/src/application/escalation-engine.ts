@@ -166,15 +166,19 @@ export class EscalationEngine {
   async fireDue(dueBy: Date, trigger: EscalationTrigger, actor: EscalationActor): Promise<number> {
     let fired = 0;
     const failed: string[] = [];
+    const one = async () => {
+      const outcome = await this.fireOne(dueBy, trigger, actor, failed).catch((error: unknown) => {
+        this.hooks.error?.('an escalation step failed; the auditor will retry it', error);
+        return 'failed' as const;
+      });
+      if (outcome === 'fired') fired++;
+      return outcome !== 'none';
+    };
+    // Mostly nothing is due: one claim finds that out, and only a claim that found a step
+    // brings in the parallel workers.
+    if (!(await one())) return fired;
     const worker = async () => {
-      for (;;) {
-        const outcome = await this.fireOne(dueBy, trigger, actor, failed).catch((error: unknown) => {
-          this.hooks.error?.('an escalation step failed; the auditor will retry it', error);
-          return 'failed' as const;
-        });
-        if (outcome === 'none') return;
-        if (outcome === 'fired') fired++;
-      }
+      while (await one());
     };
     await Promise.all(Array.from({ length: this.parallelism }, worker));
     return fired;

@@ -17,6 +17,9 @@ export interface EscalationWorkerOptions {
  * (or killing) the process loses nothing. An opening committed in this process fires level 1 at once
  * instead of waiting for the next tick.
  */
+/** Between passes that chase openings just committed. */
+const CHASE_PAUSE_MS = 10;
+
 export class EscalationWorker {
   private tasks: ScheduledTask[] = [];
   private readonly running = new Set<Promise<unknown>>();
@@ -82,6 +85,8 @@ export class EscalationWorker {
 
   private async tickUntilTakenIn(): Promise<void> {
     for (let attempt = 0; attempt < 40 && this.started; attempt++) {
+      // A short pause lets openings that arrive together share one pass instead of a pass each.
+      await new Promise((resolve) => setTimeout(resolve, CHASE_PAUSE_MS));
       const wanted = this.wanted;
       if (!wanted) return;
       await this.engine.tick();
@@ -94,7 +99,7 @@ export class EscalationWorker {
         attempt = -1;
         continue;
       }
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await new Promise((resolve) => setTimeout(resolve, 25 - CHASE_PAUSE_MS));
     }
   }
 

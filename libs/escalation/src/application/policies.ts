@@ -1,6 +1,6 @@
-import { v7 as uuidv7 } from 'uuid';
 import type { Pool, PoolClient } from 'pg';
 import {
+  newId,
   withTransaction,
   type CommandRunner,
   type PostgresEventStore,
@@ -61,7 +61,7 @@ export class Policies {
   ) {}
 
   async create(input: PolicyInput, actor: EscalationActor, now: string): Promise<PolicyView> {
-    const policyId = uuidv7();
+    const policyId = newId();
     await this.checkTargets(input.levels);
     const result = await this.runner.handle(
       policyDecider,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
 import type { Pool, PoolClient } from 'pg';
-import type { CommandRunner, PostgresEventStore } from '#vigil/event-store';
+import { newId, type CommandRunner, type PostgresEventStore } from '#vigil/event-store';
 import { EscalationError } from '../domain/escalation-errors.js';
 import { explainOnCall } from '../domain/paging.js';
 import { shifts as renderShifts, whoIsOnCall } from '../domain/on-call.js';
@@ -52,7 +51,7 @@ export class Schedules {
     actor: EscalationActor,
     now: string,
   ): Promise<ScheduleView> {
-    const scheduleId = uuidv7();
+    const scheduleId = newId();
     const layers = (input.layers ?? []).map((l) => ({ ...l, id: l.id ?? randomUUID() }));
     await this.users.assertExist(layers.flatMap((l) => (Array.isArray(l.users) ? l.users : [])));
     const metadata = { now, actor };

@@ -19,11 +19,14 @@ const copyValue = (value: Cell): string => {
 
 const UNIQUE_VIOLATION = '23505';
 
+/** Below this many rows one INSERT (one round trip) beats COPY (savepoint, copy, release). */
+const COPY_FROM_ROWS = 200;
+
 /**
- * Inserts rows that are normally new (a projection applies each batch once)
- * with COPY, the fastest way in; if a row already exists (the same events
- * applied again), it falls back to INSERT … ON CONFLICT DO NOTHING, so applying
- * a batch twice stays harmless. Must run inside the caller's transaction.
+ * Inserts rows that are normally new (a projection applies each batch once):
+ * a few with one INSERT, many with COPY, the fastest way in. Rows that already
+ * exist (the same events applied again) are left as they are, so applying a
+ * batch twice stays harmless. Must run inside the caller's transaction.
  */
 export const insertNewRows = async (
   tx: PoolClient,
@@ -32,6 +35,7 @@ export const insertNewRows = async (
   rows: ReadonlyArray<readonly Cell[]>,
 ): Promise<void> => {
   if (rows.length === 0) return;
+  if (rows.length < COPY_FROM_ROWS) return insertIgnoringExisting(tx, table, columns, rows);
   const identifiers = columns.map((c) => `"${c}"`).join(', ');
   await tx.query('SAVEPOINT vigil_bulk_insert');
   try {
@@ -44,17 +48,22 @@ export const insertNewRows = async (
   } catch (error) {
     if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
     await tx.query('ROLLBACK TO SAVEPOINT vigil_bulk_insert');
-    const { rows: types } = await tx.query<{ attname: string; type: string }>(
-      `SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute
-       WHERE attrelid = $1::regclass AND attname = ANY($2::text[])`,
-      [table, columns],
-    );
-    const typeOf = new Map(types.map((t) => [t.attname, t.type]));
-    const record = columns.map((c) => `"${c}" ${typeOf.get(c)}`).join(', ');
-    await tx.query(
-      `INSERT INTO ${table} (${identifiers}) SELECT ${identifiers} FROM json_to_recordset($1::json) AS t(${record})
-       ON CONFLICT DO NOTHING`,
-      [JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null]))))],
-    );
+    await insertIgnoringExisting(tx, table, columns, rows);
   }
+};
+
+/** One INSERT of the rows as a JSON document, skipping those already there. */
+const insertIgnoringExisting = async (
+  tx: PoolClient,
+  table: string,
+  columns: readonly string[],
+  rows: ReadonlyArray<readonly Cell[]>,
+) => {
+  const identifiers = columns.map((c) => `"${c}"`).join(', ');
+  await tx.query(
+    `INSERT INTO ${table} (${identifiers})
+     SELECT ${identifiers} FROM jsonb_populate_recordset(null::${table}, $1::jsonb)
+     ON CONFLICT DO NOTHING`,
+    [JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null]))))],
+  );
 };

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { newId } from '../domain/ids.js';
 import type { Pool, PoolClient } from 'pg';
 import { ConcurrencyError } from '../domain/errors.js';
 import { chainHash, GENESIS_HASH, verifyChain, type ChainVerdict } from '../domain/hash-chain.js';
@@ -228,7 +228,7 @@ export class PostgresEventStore {
       return request.events.map((event, i): PreparedRow => {
         const row: PreparedRow = {
           // Time-ordered ids land at the right edge of the unique index instead of all over it.
-          event_id: event.eventId ?? uuidv7(),
+          event_id: event.eventId ?? newId(),
           stream_id: request.streamId,
           stream_type: request.streamType,
           stream_version: request.expectedVersion + i + 1,

@@ -1,7 +1,9 @@
-import type { Pool, PoolClient } from 'pg';
+import pg, { type Pool, type PoolClient } from 'pg';
 import { START_OF_LOG, type LogPosition, type RecordedEvent } from '../domain/types.js';
 import type { PostgresEventStore } from './postgres-event-store.js';
 import { withTransaction } from './transactions.js';
+
+const { escapeLiteral } = pg;
 
 /**
  * A read model fed from the log. `apply` runs in the same transaction that
@@ -29,6 +31,28 @@ interface ReadAhead {
   from: LogPosition;
   events: Promise<RecordedEvent[]>;
 }
+
+const DIGITS = /^[0-9]+$/;
+
+/**
+ * The statement that stores checkpoints, with its values written in (sent together with COMMIT
+ * in one round trip, so it cannot take parameters); empty when there is nothing to store.
+ */
+const checkpointsStatement = (reached: ReadonlyArray<{ name: string; at: LogPosition }>) => {
+  if (reached.length === 0) return '';
+  const rows = reached.map(({ name, at }) => {
+    if (!DIGITS.test(at.transactionId) || !DIGITS.test(at.globalPosition)) {
+      throw new Error(`not a log position: ${at.transactionId}/${at.globalPosition}`);
+    }
+    return `(${escapeLiteral(name)}, '${at.transactionId}'::xid8, ${at.globalPosition}, now())`;
+  });
+  return `INSERT INTO subscription_checkpoints (subscription_name, transaction_id, global_position, updated_at)
+          VALUES ${rows.join(', ')}
+          ON CONFLICT (subscription_name) DO UPDATE
+            SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position,
+                updated_at = EXCLUDED.updated_at;
+          `;
+};
 
 const samePosition = (a: LogPosition, b: LogPosition) =>
   a.transactionId === b.transactionId && a.globalPosition === b.globalPosition;
@@ -77,53 +101,75 @@ export class SubscriptionRunner {
       readNext?: (after: LogPosition) => void;
     },
   ): Promise<number> {
-    return withTransaction(this.pool, async (tx) => {
-      const held: Array<{ projection: Projection; from: LogPosition }> = [];
+    // Round trips, not rows, are what a live batch of a few events costs: the transaction takes
+    // three (begin, lock and checkpoints; the read; checkpoints and commit) plus what each read
+    // model writes, however many projections share it.
+    const names = [...projections].sort((a, b) => (a.name < b.name ? -1 : 1)).map((p) => p.name);
+    const client = await this.pool.connect();
+    try {
+      const held = await this.lockAndReadCheckpoints(client, names, options.wait ?? false);
+      const groups = new Map<string, { from: LogPosition; projections: Projection[] }>();
       for (const projection of projections) {
-        // A read model and its checkpoint commit together, so a commit lost in a crash is
-        // only work to redo: no need to wait for the disk.
-        const { rows } = await tx.query<{ ok: boolean }>(
-          options.wait
-            ? `SELECT true AS ok, pg_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1)),
-                      set_config('synchronous_commit', 'off', true)`
-            : `SELECT pg_try_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1)) AS ok,
-                      set_config('synchronous_commit', 'off', true)`,
-          [projection.name],
-        );
-        if (rows[0]?.ok) held.push({ projection, from: await this.checkpoint(projection.name, tx) });
-      }
-      const groups = new Map<string, typeof held>();
-      for (const h of held) {
-        const key = `${h.from.transactionId}:${h.from.globalPosition}`;
-        groups.set(key, [...(groups.get(key) ?? []), h]);
+        const from = held.get(projection.name);
+        if (!from) continue;
+        const key = `${from.transactionId}:${from.globalPosition}`;
+        const group = groups.get(key) ?? { from, projections: [] };
+        group.projections.push(projection);
+        groups.set(key, group);
       }
       let applied = 0;
-      for (const group of groups.values()) {
-        const from = group[0]!.from;
+      const reached: Array<{ name: string; at: LogPosition }> = [];
+      for (const { from, projections: group } of groups.values()) {
         const ahead = options.prefetched;
         const events =
           ahead && samePosition(ahead.from, from)
             ? ahead.events
-            : await this.store.readAll(from, this.batchSize, tx);
+            : await this.store.readAll(from, this.batchSize, client);
         if (events.length === 0) continue;
         const last = events.at(-1)!.position;
         if (events.length === this.batchSize) options.readNext?.(last);
-        for (const { projection } of group) {
-          await projection.apply(tx, events);
-          await tx.query({
-            name: 'vigil-checkpoint-store',
-            text: `INSERT INTO subscription_checkpoints (subscription_name, transaction_id, global_position, updated_at)
-                   VALUES ($1, $2::xid8, $3, now())
-                   ON CONFLICT (subscription_name) DO UPDATE
-                     SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position,
-                         updated_at = EXCLUDED.updated_at`,
-            values: [projection.name, last.transactionId, last.globalPosition],
-          });
+        for (const projection of group) {
+          await projection.apply(client, events);
+          reached.push({ name: projection.name, at: last });
         }
         applied = Math.max(applied, events.length);
       }
+      await client.query(`${checkpointsStatement(reached)}COMMIT`);
       return applied;
-    });
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Begins the transaction, takes each projection's advisory lock (waiting for it, or giving up on
+   * it when another runner holds it) and reads the checkpoints of those it holds, in one round
+   * trip. The checkpoints are read by a later statement than the locks: under READ COMMITTED it
+   * sees what the runner that held a lock before committed.
+   */
+  private async lockAndReadCheckpoints(client: PoolClient, names: readonly string[], wait: boolean) {
+    const list = `ARRAY[${names.map((n) => escapeLiteral(n)).join(', ')}]::text[]`;
+    // A read model and its checkpoint commit together, so a commit lost in a crash is only work
+    // to redo: no need to wait for the disk.
+    const results = (await client.query(
+      `BEGIN;
+       SELECT set_config('synchronous_commit', 'off', true);
+       SELECT name, ${wait ? 'true AS ok, pg_advisory_xact_lock' : 'pg_try_advisory_xact_lock'}(hashtext('vigil-subscription'), hashtext(name))${wait ? '' : ' AS ok'}
+       FROM unnest(${list}) AS wanted(name);
+       SELECT subscription_name, transaction_id, global_position FROM subscription_checkpoints
+       WHERE subscription_name = ANY(${list});`,
+    )) as unknown as Array<{ rows: Array<Record<string, string | boolean>> }>;
+    const locked = results[2]!.rows.filter((r) => r.ok === true).map((r) => String(r.name));
+    const stored = new Map(
+      results[3]!.rows.map((r) => [
+        String(r.subscription_name),
+        { transactionId: String(r.transaction_id), globalPosition: String(r.global_position) },
+      ]),
+    );
+    return new Map(locked.map((name) => [name, stored.get(name) ?? START_OF_LOG]));
   }
 
   /**
@@ -219,7 +265,7 @@ export class SubscriptionRunner {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.loops = this.projections.map((p) => this.loop(p));
+    this.loops = [this.loop()];
   }
 
   async stop(): Promise<void> {
@@ -229,16 +275,41 @@ export class SubscriptionRunner {
     await Promise.all(this.loops);
   }
 
-  private async loop(projection: Projection): Promise<void> {
+  /**
+   * One loop for every projection: they usually stand at the same checkpoint, so one read of the
+   * log and one transaction serve them all. A projection that fails is set apart and retried on
+   * its own a second later, so it cannot hold the others back; once it succeeds it rejoins them.
+   */
+  private async loop(): Promise<void> {
+    const apart = new Map<Projection, number>(); // when each failed projection is next tried
+    const fail = (projection: Projection, error: unknown) => {
+      this.options.onError?.(projection.name, error);
+      apart.set(projection, Date.now() + 1000);
+    };
     while (this.running) {
-      try {
-        const applied = await this.processBatch(projection);
-        if (applied === this.batchSize) continue;
-        await this.idle(this.idlePollMs);
-      } catch (error) {
-        this.options.onError?.(projection.name, error);
-        await this.idle(1000);
+      let full = false;
+      const together = this.projections.filter((p) => !apart.has(p));
+      const alone = [...apart].filter(([, at]) => at <= Date.now()).map(([p]) => p);
+      if (together.length > 0) {
+        try {
+          full = (await this.processGroupBatch(together, {})) === this.batchSize;
+        } catch (error) {
+          // Find out which of them failed: each tries again on its own.
+          if (together.length === 1) fail(together[0]!, error);
+          else alone.push(...together);
+        }
       }
+      for (const projection of alone) {
+        try {
+          full = (await this.processBatch(projection)) === this.batchSize || full;
+          apart.delete(projection);
+        } catch (error) {
+          fail(projection, error);
+        }
+      }
+      if (full) continue;
+      const retry = Math.min(...apart.values()) - Date.now();
+      await this.idle(Math.max(0, Math.min(this.idlePollMs, retry)));
     }
   }
 

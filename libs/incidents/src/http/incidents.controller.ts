@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { canonicalJson } from '#vigil/event-store';
+import { canonicalJson, newId } from '#vigil/event-store';
 import {
   Clock,
   ProblemError,
@@ -94,7 +93,7 @@ export class IncidentsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     // Time-ordered ids keep an incident's rows together in every index keyed by it.
-    const incident = await this.dispatch(uuidv7(), request, reply, body, (incidentId, metadata) => ({
+    const incident = await this.dispatch(newId(), request, reply, body, (incidentId, metadata) => ({
       type: 'OpenIncident',
       data: { incidentId, ...body },
       metadata,

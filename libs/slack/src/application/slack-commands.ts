@@ -1,9 +1,8 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { v7 as uuidv7 } from 'uuid';
 import type { CommandBus, QueryBus } from '@nestjs/cqrs';
 import type { Clock } from '#vigil/common';
-import { ConcurrencyError, PreconditionFailedError } from '#vigil/event-store';
+import { ConcurrencyError, newId, PreconditionFailedError } from '#vigil/event-store';
 import {
   GetIncidentTimelineQuery,
   HandleIncidentCommand,
@@ -71,7 +70,7 @@ export class SlackCommands {
   private async execute(sub: SlackSubcommand, from: SlackInvocation): Promise<SlackReply> {
     if (sub.name === 'help') return ephemeral(helpText(from.command, sub.topic));
     if (sub.name === 'declare') {
-      const incidentId = uuidv7();
+      const incidentId = newId();
       const actor = await this.actor(from);
       const view = await this.dispatch(from, actor, {
         type: 'OpenIncident',
