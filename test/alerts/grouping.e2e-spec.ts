@@ -229,6 +229,56 @@ describe('group commit', () => {
     );
   });
 
+  it('two processes writing one group: the one whose state in memory went stale reads and goes on', async () => {
+    const { integration } = await t.runtime.integrations.create({
+      name: 'shared',
+      service: `shared-${randomUUID().slice(0, 8)}`,
+      type: 'generic',
+    });
+    const alert = (dedupKey: string) => ({
+      source: 'generic' as const,
+      action: 'trigger' as const,
+      dedupKey,
+      groupKey: 'shared',
+      fact: `firing|${dedupKey}`,
+      severity: 'SEV2' as const,
+      summary: dedupKey,
+      labels: {},
+      annotations: {},
+      links: [],
+      startsAt: '2026-01-01T00:00:00.000Z',
+    });
+    const deliver = (ingestion: AlertIngestion, dedupKey: string) =>
+      ingestion.deliver({
+        integration,
+        payloadHash: `shared-${dedupKey}`,
+        alerts: [alert(dedupKey)],
+        response: { dedupKey },
+        now: new Date().toISOString(),
+      });
+    const other = () =>
+      new AlertIngestion(t.runtime.pool, t.runtime.store, t.runtime.silences, t.runtime.groupingRules);
+    const [a, b] = [other(), other()];
+    await deliver(a, 'x'); // opens the incident; a keeps the group and the incident in memory
+    await deliver(b, 'y'); // b moves both on behind a's back
+    await deliver(a, 'z'); // a's states are stale: its first try fails, the retry reads
+    const { rows } = await t.runtime.pool.query<{ stream_type: string; type: string; n: string }>(
+      `SELECT stream_type, type, count(*) AS n FROM events
+       WHERE data->>'integrationId' = $1 OR stream_id IN (
+         SELECT stream_id FROM events WHERE type = 'IncidentOpened' AND data->>'service' = $2)
+       GROUP BY 1, 2 ORDER BY 1, 2`,
+      [integration.id, integration.service],
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.stream_type, r.type, Number(r.n)]),
+      [
+        ['alert-group', 'AlertTriggered', 3],
+        ['incident', 'AlertAttached', 3],
+        ['incident', 'IncidentOpened', 1],
+      ],
+    );
+  });
+
   it('one delivery that the database refuses fails alone; the rest of its batch commits', async () => {
     const integration = (
       await t.runtime.integrations.create({ name: 'poison', service: 'poison', type: 'generic' })

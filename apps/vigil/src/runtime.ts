@@ -150,6 +150,14 @@ export const startRuntime = async (
   // /incident escalate, oncall and page, the Escalate button, and Slack users as Vigil users.
   if (slack !== null) bindEscalation(slack, escalation, pool);
 
+  const ingestion = new AlertIngestion(pool, store, silences, groupingRules, publish, {
+    onBatch: (deliveries, seconds) => {
+      metrics.ingestBatchDeliveries.observe(deliveries);
+      metrics.ingestBatchDuration.observe(seconds);
+    },
+  });
+  committed.add((events) => ingestion.noteCommitted(events));
+
   let retention: ScheduledTask | null = null;
   const runtime: Runtime = {
     config,
@@ -165,12 +173,7 @@ export const startRuntime = async (
     integrations: new Integrations(pool),
     silences,
     groupingRules,
-    ingestion: new AlertIngestion(pool, store, silences, groupingRules, publish, {
-      onBatch: (deliveries, seconds) => {
-        metrics.ingestBatchDeliveries.observe(deliveries);
-        metrics.ingestBatchDuration.observe(seconds);
-      },
-    }),
+    ingestion,
     metrics,
     escalation,
     slack,

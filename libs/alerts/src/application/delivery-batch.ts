@@ -64,6 +64,12 @@ export interface BatchContext {
   incidents: FoldedStateCache<Incident>;
   /** The version of each group's stored snapshot, as far as this process knows. */
   snapshots: FoldedStateCache<null>;
+  /**
+   * Take the states in memory as current and read nothing for them. True when no other batch of
+   * this process can be in flight: a state gone stale (a person, or another process, changed the
+   * stream) fails the append with a ConcurrencyError, and the retry, not trusting, reads.
+   */
+  trusted: boolean;
 }
 
 /**
@@ -140,7 +146,7 @@ export const commitBatch = async (
 
   const taken = all.filter((t) => claimed.has(receiptKey(t.delivery)));
   const streamIds = [...new Set(taken.flatMap((t) => t.alerts.map((a) => a.streamId)))];
-  const incidents = new IncidentCache(tx, store, context.incidents);
+  const incidents = new IncidentCache(tx, store, context.incidents, context.trusted);
   const groups = await loadGroups(tx, store, streamIds, context, incidents);
 
   const requests: AppendRequest[] = taken.flatMap((t) => t.delivery.also ?? []);
@@ -244,9 +250,13 @@ const loadGroups = async (
   const groups = new Map<string, LoadedGroup>();
   if (streamIds.length === 0) return groups;
   const known = new Map<string, { version: number; state: Partial<AlertGroup> }>();
+  const inMemory = new Set<string>();
   for (const streamId of streamIds) {
     const cached = context.groups.get(streamId);
-    if (cached) known.set(streamId, cached);
+    if (cached) {
+      known.set(streamId, cached);
+      inMemory.add(streamId);
+    }
   }
   const uncached = streamIds.filter((id) => !known.has(id));
   if (uncached.length > 0) {
@@ -262,9 +272,12 @@ const loadGroups = async (
     }
   }
   const pointedAt = [...known.values()].flatMap((k) => (k.state.incidentId ? [k.state.incidentId] : []));
+  // With everything in memory and trusted, there is nothing to read: no round trip at all.
   const later = await store.readStreams(
     [
-      ...streamIds.map((streamId) => ({ streamId, fromVersion: known.get(streamId)?.version ?? 0 })),
+      ...streamIds
+        .filter((streamId) => !(context.trusted && inMemory.has(streamId)))
+        .map((streamId) => ({ streamId, fromVersion: known.get(streamId)?.version ?? 0 })),
       ...incidents.reads(pointedAt),
     ],
     tx,
@@ -296,21 +309,25 @@ class IncidentCache {
     private readonly tx: PoolClient,
     private readonly store: PostgresEventStore,
     private readonly cache: FoldedStateCache<Incident>,
+    /** Cached states are taken as current (see BatchContext.trusted). */
+    private readonly trusted: boolean,
   ) {}
 
   /** Reads the incidents not read yet: each from its cached state on, or from the start. */
   async load(incidentIds: string[]) {
     const reads = this.reads(incidentIds);
-    if (reads.length > 0) this.take(incidentIds, await this.store.readStreams(reads, this.tx));
+    this.take(incidentIds, await this.store.readStreams(reads, this.tx));
   }
 
-  /** What to read for the incidents not read yet. */
+  /** What to read for the incidents not read yet (nothing for those in memory, when trusted). */
   reads(incidentIds: string[]) {
-    return this.missing(incidentIds).map((id) => {
+    return this.missing(incidentIds).flatMap((id) => {
       // The starting point is fixed here: another batch may commit and move the cache on meanwhile.
       const start = this.cache.get(incidentStreamId(id)) ?? null;
       this.starts.set(id, start);
-      return { streamId: incidentStreamId(id), fromVersion: start?.version ?? 0 };
+      return start && this.trusted
+        ? []
+        : [{ streamId: incidentStreamId(id), fromVersion: start?.version ?? 0 }];
     });
   }
 

@@ -29,6 +29,12 @@ export class FoldedStateCache<S> {
     }
   }
 
+  /** Drops the state of `streamId` if it stops before `version`: the stream moved on elsewhere. */
+  forgetBehind(streamId: string, version: number): void {
+    const current = this.entries.get(streamId);
+    if (current && current.version < version) this.entries.delete(streamId);
+  }
+
   get size(): number {
     return this.entries.size;
   }
