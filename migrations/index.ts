@@ -11,6 +11,7 @@ import { Escalation1764300000009 } from './1764300000009-escalation.js';
 import { Slack1764300000010 } from './1764300000010-slack.js';
 import { AlertFactCounts1764300000011 } from './1764300000011-alert-fact-counts.js';
 import { DeliveryReceiptAge1764300000012 } from './1764300000012-delivery-receipt-age.js';
+import { AppendRefusal1764300000013 } from './1764300000013-append-refusal.js';
 
 /** Every migration, oldest first. Never edit one that has landed; add a new one. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   Slack1764300000010,
   AlertFactCounts1764300000011,
   DeliveryReceiptAge1764300000012,
+  AppendRefusal1764300000013,
 ];

@@ -1,9 +1,8 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import {
   newId,
   ConcurrencyError,
   FoldedStateCache,
-  withTransaction,
   type PostgresEventStore,
   type RecordedEvent,
 } from '#vigil/event-store';
@@ -154,6 +153,19 @@ export class AlertIngestion {
     }
   }
 
+  /** A connection for a batch that begins and commits its own transaction; rolled back if it fails. */
+  private async inTransaction<T>(work: (tx: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await work(client);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
   private async commit(deliveries: Delivery[]): Promise<DeliveryOutcome[]> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -168,7 +180,7 @@ export class AlertIngestion {
           trusted: this.maxInFlight === 1 && attempt === 1,
         };
         const started = performance.now();
-        const { outcomes, events, remember } = await withTransaction(this.pool, (tx) =>
+        const { outcomes, events, remember } = await this.inTransaction((tx) =>
           commitBatch(tx, this.store, deliveries, context),
         );
         remember();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PoolClient } from 'pg';
+import pg, { type PoolClient } from 'pg';
 import {
   newId,
   type AppendRequest,
@@ -30,6 +30,8 @@ import { groupKeyOf, type GroupingRule } from '../domain/grouping.js';
 import type { NormalisedAlert } from '../domain/normalised-alert.js';
 import { silencing, type Silence } from '../domain/silences.js';
 import type { Integration } from '../integrations/integrations.js';
+
+const { escapeLiteral } = pg;
 
 export const ALERT_GROUP_STREAM_TYPE = 'alert-group';
 
@@ -102,8 +104,10 @@ const receiptKey = (d: Delivery) => `${d.integration.id}/${d.payloadHash}`;
  * locked (advisory, in one fixed order), so batches in other processes that
  * touch the same group queue behind this one.
  *
- * About nine round trips per batch, however many deliveries it holds: that is
- * what group commit buys.
+ * The batch begins and commits its own transaction on `tx`, a connection of
+ * its own; if it throws, the caller rolls back. With the groups and incidents
+ * in memory it takes two round trips, however many deliveries it holds: one
+ * that begins, claims and locks, one that appends, snapshots and commits.
  */
 export const commitBatch = async (
   tx: PoolClient,
@@ -129,7 +133,7 @@ export const commitBatch = async (
   const all: Taken[] = unique.map((delivery) => ({ delivery, alerts: streamsOf(delivery) }));
   const lockIds = [...new Set(all.flatMap((t) => t.alerts.map((a) => a.streamId)))];
 
-  const claimed = await claimAndLock(tx, unique, lockIds);
+  const claimed = await beginClaimAndLock(tx, unique, lockIds);
   const answers = new Map<string, DeliveryOutcome>();
   const unclaimed = unique.filter((d) => !claimed.has(receiptKey(d)));
   if (unclaimed.length > 0) {
@@ -174,15 +178,19 @@ export const commitBatch = async (
   }
   requests.push(...incidents.appendRequests());
 
-  const results = await store.appendMany(requests, tx);
-  if (snapshotWrites.length > 0) {
-    await tx.query(
-      `INSERT INTO alert_group_snapshots SELECT * FROM jsonb_populate_recordset(null::alert_group_snapshots, $1::jsonb)
-       ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state
-       WHERE alert_group_snapshots.version < EXCLUDED.version`,
-      [JSON.stringify(snapshotWrites)],
-    );
-  }
+  // The events, the snapshots and COMMIT go in one message.
+  const results = await store.appendManyAndCommit(
+    requests,
+    tx,
+    snapshotWrites.length > 0
+      ? [
+          `INSERT INTO alert_group_snapshots
+           SELECT * FROM jsonb_populate_recordset(null::alert_group_snapshots, ${escapeLiteral(JSON.stringify(snapshotWrites))}::jsonb)
+           ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state
+           WHERE alert_group_snapshots.version < EXCLUDED.version`,
+        ]
+      : [],
+  );
 
   const outcomes = deliveries.map((d): DeliveryOutcome => {
     const index = first.get(receiptKey(d))!;
@@ -200,33 +208,48 @@ export const commitBatch = async (
 };
 
 /**
- * Claims each payload's receipt, then locks the alert groups the batch touches,
- * in one statement; answers the keys this transaction claimed. Receipts go in
- * sorted and before any lock is taken (the locks read the claim's result), so
- * two batches carrying the same payloads or groups cannot deadlock.
+ * Begins the transaction, claims each payload's receipt, then locks the alert
+ * groups the batch touches: one message, so one round trip. Its values are
+ * written into the statement (a message of several statements takes no
+ * parameters). Receipts go in sorted and before any lock is taken (the locks
+ * read the claim's result), so two batches carrying the same payloads or groups
+ * cannot deadlock. Answers the keys this transaction claimed.
  */
-const claimAndLock = async (tx: PoolClient, deliveries: readonly Delivery[], streamIds: string[]) => {
-  const { rows } = await tx.query<{ claimed: string[] }>({
-    name: 'vigil-claim-and-lock',
-    text: `WITH claimed AS (
-             INSERT INTO delivery_receipts (integration_id, payload_hash, response)
-             SELECT i, h, r FROM unnest($1::uuid[], $2::text[], $3::jsonb[]) AS d(i, h, r) ORDER BY i, h
-             ON CONFLICT DO NOTHING RETURNING integration_id, payload_hash),
-           locked AS (
-             SELECT count(pg_advisory_xact_lock(hashtext('vigil-alert-group'), k)) AS n
-             FROM (SELECT DISTINCT hashtext(s) AS k
-                   FROM unnest($4::text[]) s, (SELECT count(*) FROM claimed) AS after_claims
-                   ORDER BY 1) keys)
-           SELECT array(SELECT integration_id || '/' || payload_hash FROM claimed) AS claimed,
-                  (SELECT n FROM locked) AS locks`,
-    values: [
-      deliveries.map((d) => d.integration.id),
-      deliveries.map((d) => d.payloadHash),
-      deliveries.map((d) => JSON.stringify(d.response)),
-      streamIds,
-    ],
-  });
-  return new Set(rows[0]?.claimed ?? []);
+const beginClaimAndLock = async (tx: PoolClient, deliveries: readonly Delivery[], streamIds: string[]) => {
+  const receipts = deliveries.map(
+    (d) =>
+      `(${uuidLiteral(d.integration.id)}, ${textLiteral(d.payloadHash)}, ${textLiteral(JSON.stringify(d.response))}::jsonb)`,
+  );
+  const results = (await tx.query(
+    `BEGIN;
+     WITH claimed AS (
+       INSERT INTO delivery_receipts (integration_id, payload_hash, response)
+       SELECT i, h, r FROM (VALUES ${receipts.join(', ')}) AS d(i, h, r) ORDER BY i, h
+       ON CONFLICT DO NOTHING RETURNING integration_id, payload_hash),
+     locked AS (
+       SELECT count(pg_advisory_xact_lock(hashtext('vigil-alert-group'), k)) AS n
+       FROM (SELECT DISTINCT hashtext(s) AS k
+             FROM unnest(ARRAY[${streamIds.map(textLiteral).join(', ')}]::text[]) s,
+                  (SELECT count(*) FROM claimed) AS after_claims
+             ORDER BY 1) keys)
+     SELECT array(SELECT integration_id || '/' || payload_hash FROM claimed) AS claimed,
+            (SELECT n FROM locked) AS locks`,
+  )) as unknown as Array<{ rows: Array<{ claimed: string[] }> }>;
+  return new Set(results[1]!.rows[0]?.claimed ?? []);
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const uuidLiteral = (id: string) => {
+  if (!UUID.test(id)) throw new Error(`not a uuid: ${id}`);
+  return `'${id}'::uuid`;
+};
+
+/** Text written into a statement; a NUL character cannot travel in one, so it is refused. */
+const textLiteral = (text: string) => {
+  if (text.includes('\u0000'))
+    throw new Error('text with a NUL character cannot be written into a statement');
+  return escapeLiteral(text);
 };
 
 interface LoadedGroup {

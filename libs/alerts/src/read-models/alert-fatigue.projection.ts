@@ -10,6 +10,9 @@ export const ruleOf = (labels: Record<string, string>, summary: string): string 
 /** People act on incidents; alerts and the system do not. */
 const HUMAN_ACTORS = new Set(['user', 'api-key', 'slack']);
 
+/** The start of the minute (UTC) a time falls in. */
+const minuteOf = (time: string) => new Date(Math.floor(Date.parse(time) / 60_000) * 60_000).toISOString();
+
 /** Counts of alert facts by minute, service, rule and kind, summed in memory before they are written. */
 class FactCounts {
   private readonly counts = new Map<
@@ -18,7 +21,7 @@ class FactCounts {
   >();
 
   add(occurredAt: string, service: string, rule: string, kind: string) {
-    const minute = new Date(Math.floor(Date.parse(occurredAt) / 60_000) * 60_000).toISOString();
+    const minute = minuteOf(occurredAt);
     const key = `${minute}\n${service}\n${rule}\n${kind}`;
     const entry = this.counts.get(key);
     if (entry) entry.count++;
@@ -107,53 +110,50 @@ export class AlertFatigueProjection implements Projection {
       }
     }
 
-    if (keys.size > 0) {
-      await tx.query(
-        `INSERT INTO alert_keys SELECT * FROM jsonb_populate_recordset(null::alert_keys, $1::jsonb) ON CONFLICT DO NOTHING`,
-        [JSON.stringify([...keys.values()])],
-      );
-    }
-    if (repeats.length > 0) {
-      // Repeats and flaps carry no labels: their service and rule come from the alert's first fact.
-      const { rows } = await tx.query<{
-        group_stream_id: string;
-        alert_key: string;
-        service: string;
-        rule: string;
-      }>(
-        `SELECT k.* FROM alert_keys k
-         JOIN jsonb_to_recordset($1::jsonb) AS r(group_stream_id text, alert_key text) USING (group_stream_id, alert_key)`,
-        [JSON.stringify(repeats.map((r) => ({ group_stream_id: r.event.streamId, alert_key: r.alertKey })))],
-      );
-      const known = new Map(rows.map((r) => [`${r.group_stream_id}\n${r.alert_key}`, r]));
-      for (const { event, alertKey, kind: what } of repeats) {
-        const key = known.get(`${event.streamId}\n${alertKey}`);
-        if (!key) continue;
-        for (const kind of ['received', what]) facts.add(event.occurredAt, key.service, key.rule, kind);
-      }
-    }
-    if (facts.size > 0) {
-      await tx.query(
-        `INSERT INTO alert_fact_counts AS c
-         SELECT * FROM jsonb_populate_recordset(null::alert_fact_counts, $1::jsonb) ORDER BY minute, service, rule, kind
-         ON CONFLICT (minute, service, rule, kind) DO UPDATE SET count = c.count + EXCLUDED.count`,
-        [JSON.stringify(facts.rows())],
-      );
-    }
-    if (opened.length > 0) {
-      await tx.query(
-        `INSERT INTO alert_incidents (incident_id, service, rule, opened_at)
-         SELECT incident_id, service, rule, opened_at FROM jsonb_populate_recordset(null::alert_incidents, $1::jsonb)
-         ON CONFLICT DO NOTHING`,
-        [JSON.stringify(opened)],
-      );
-    }
-    if (acted.size > 0) {
-      await tx.query(
-        `UPDATE alert_incidents SET actionable = true WHERE incident_id = ANY($1::uuid[]) AND NOT actionable`,
-        [[...acted]],
-      );
-    }
+    if (keys.size + repeats.length + facts.size + opened.length + acted.size === 0) return;
+    // One statement, one round trip. Repeats and flaps carry no labels: their service and rule come
+    // from the alert's first fact, stored before or in this very batch (then only RETURNING shows it).
+    await tx.query(
+      `WITH new_keys AS (
+         INSERT INTO alert_keys SELECT * FROM jsonb_populate_recordset(null::alert_keys, $1::jsonb)
+         ON CONFLICT DO NOTHING RETURNING *
+       ), repeats AS (
+         SELECT r.minute, r.kind, coalesce(k.service, n.service) AS service, coalesce(k.rule, n.rule) AS rule
+         FROM jsonb_to_recordset($2::jsonb) AS r(group_stream_id text, alert_key text, minute timestamptz, kind text)
+         LEFT JOIN alert_keys k USING (group_stream_id, alert_key)
+         LEFT JOIN new_keys n USING (group_stream_id, alert_key)
+       ), facts AS (
+         SELECT minute, service, rule, kind, count FROM jsonb_populate_recordset(null::alert_fact_counts, $3::jsonb)
+         UNION ALL
+         SELECT minute, service, rule, kind, count(*) FROM repeats WHERE service IS NOT NULL GROUP BY 1, 2, 3, 4
+         UNION ALL
+         SELECT minute, service, rule, 'received', count(*) FROM repeats WHERE service IS NOT NULL GROUP BY 1, 2, 3
+       ), counted AS (
+         INSERT INTO alert_fact_counts AS c
+         SELECT minute, service, rule, kind, sum(count) FROM facts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+         ON CONFLICT (minute, service, rule, kind) DO UPDATE SET count = c.count + EXCLUDED.count
+       ), opened AS (
+         INSERT INTO alert_incidents (incident_id, service, rule, opened_at, actionable)
+         SELECT incident_id, service, rule, opened_at, incident_id = ANY($4::uuid[])
+         FROM jsonb_populate_recordset(null::alert_incidents, $5::jsonb)
+         ON CONFLICT DO NOTHING
+       )
+       UPDATE alert_incidents SET actionable = true WHERE incident_id = ANY($4::uuid[]) AND NOT actionable`,
+      [
+        JSON.stringify([...keys.values()]),
+        JSON.stringify(
+          repeats.map((r) => ({
+            group_stream_id: r.event.streamId,
+            alert_key: r.alertKey,
+            minute: minuteOf(r.event.occurredAt),
+            kind: r.kind,
+          })),
+        ),
+        JSON.stringify(facts.rows()),
+        [...acted],
+        JSON.stringify(opened),
+      ],
+    );
   }
 
   async reset(tx: PoolClient): Promise<void> {

@@ -156,10 +156,8 @@ export class EscalationEngine {
   }
 
   /** Whether the starter has taken in the log up to `position` (an event's place in it). */
-  async hasTakenIn(position: LogPosition): Promise<boolean> {
-    const at = await this.starterRunner.checkpoint(this.starter.name);
-    const tx = BigInt(at.transactionId) - BigInt(position.transactionId);
-    return tx > 0n || (tx === 0n && BigInt(at.globalPosition) >= BigInt(position.globalPosition));
+  hasTakenIn(position: LogPosition): Promise<boolean> {
+    return this.starterRunner.hasApplied(this.starter.name, position);
   }
 
   /** Fires every pending step due at or before `dueBy`; answers how many steps it appended. */

@@ -1,5 +1,5 @@
 import { newId } from '../domain/ids.js';
-import type { Pool, PoolClient } from 'pg';
+import pg, { type Pool, type PoolClient } from 'pg';
 import { ConcurrencyError } from '../domain/errors.js';
 import { chainHash, GENESIS_HASH, verifyChain, type ChainVerdict } from '../domain/hash-chain.js';
 import type {
@@ -12,6 +12,8 @@ import type {
 import { UpcasterChain } from '../domain/upcasting.js';
 import { HeadHashCache } from './head-hash-cache.js';
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './rows.js';
+
+const { escapeLiteral } = pg;
 
 export type Queryable = Pool | PoolClient;
 
@@ -31,13 +33,13 @@ const STREAM_VERSION_CONSTRAINT = 'events_stream_version_unique';
  * expected version is ahead of the stream gets nothing written; a writer that is
  * behind collides with the unique (stream_id, stream_version) index.
  */
-const APPEND_SQL = `
+const appendSql = (input: string, refuse: boolean) => `
 WITH input AS MATERIALIZED (
-  SELECT * FROM jsonb_to_recordset($1::jsonb)
+  SELECT * FROM jsonb_to_recordset(${input})
     AS t(event_id uuid, stream_id text, stream_type text, stream_version int, type text, schema_version int,
          data jsonb, metadata jsonb, occurred_at timestamptz, prev_hash text, hash text, is_first bool)
 ), broken AS (
-  SELECT 1 FROM input i
+  SELECT i.stream_id, i.stream_version FROM input i
   WHERE i.is_first AND i.stream_version > 1
     AND NOT EXISTS (SELECT 1 FROM events e
                     WHERE e.stream_id = i.stream_id AND e.stream_version = i.stream_version - 1
@@ -48,8 +50,16 @@ INSERT INTO events (event_id, stream_id, stream_type, stream_version, type, sche
                     data, metadata, occurred_at, prev_hash, hash)
 SELECT event_id, stream_id, stream_type, stream_version, type, schema_version,
        data, metadata, occurred_at, prev_hash, hash
-FROM input WHERE NOT EXISTS (SELECT 1 FROM broken)
+FROM input WHERE NOT EXISTS (SELECT 1 FROM broken${refuse ? ' WHERE vigil_refuse_append(broken.stream_id, broken.stream_version)' : ''})
 RETURNING event_id, global_position, transaction_id, floor(extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms`;
+
+/** The prepared append: a refused predecessor writes nothing, and the caller finds out why. */
+const APPEND_SQL = appendSql('$1::jsonb', false);
+
+/** Raised by an append that must fail rather than write nothing (see migration 0013). */
+const APPEND_REFUSED = 'VG409';
+
+type InsertedRow = { event_id: string; global_position: string; transaction_id: string; recorded_ms: number };
 
 /** The PostgreSQL event store: append-only, hash-chained, optimistic concurrency per stream. */
 export class PostgresEventStore {
@@ -92,6 +102,44 @@ export class PostgresEventStore {
       }
       heads = fresh;
     }
+  }
+
+  /**
+   * Appends in the transaction `tx` began and commits it, in one round trip: the append, then
+   * `then` (statements without parameters, written with their values), then COMMIT, sent as one
+   * message. All of it commits or none: an append that finds a predecessor missing fails instead
+   * of writing nothing. A lost race throws ConcurrencyError; the caller rolls back.
+   */
+  async appendManyAndCommit(
+    requests: readonly AppendRequest[],
+    tx: PoolClient,
+    then: readonly string[] = [],
+  ): Promise<AppendResult[]> {
+    const tail = [...then, 'COMMIT'].join(';\n');
+    const nonEmpty = requests.filter((r) => r.events.length > 0);
+    if (nonEmpty.length === 0) {
+      await tx.query(tail);
+      return requests.map((r) => emptyResult(r));
+    }
+    const prepared = this.prepare(nonEmpty, await this.headHashes(nonEmpty, tx));
+    let rows: InsertedRow[];
+    try {
+      const input = `${escapeLiteral(JSON.stringify(prepared.flat()))}::jsonb`;
+      const results = (await tx.query(`${appendSql(input, true)};\n${tail}`)) as unknown as Array<{
+        rows: InsertedRow[];
+      }>;
+      rows = results[0]!.rows;
+    } catch (error) {
+      if ((error as { code?: string }).code === APPEND_REFUSED) {
+        for (const r of nonEmpty) this.heads.forget(r.streamId, r.expectedVersion);
+        const streamId = /^stream (.*) has no event /.exec((error as Error).message)?.[1];
+        const culprit = nonEmpty.find((r) => r.streamId === streamId) ?? nonEmpty[0]!;
+        throw new ConcurrencyError(culprit.streamId, culprit.expectedVersion);
+      }
+      throw raced(error, prepared) ?? error;
+    }
+    this.options.onAppended?.(rows.length);
+    return this.results(requests, prepared, rows, true);
   }
 
   /** A stream's events after `fromVersion` (default 0) up to `toVersion` (default: all), in order. */
@@ -258,35 +306,24 @@ export class PostgresEventStore {
     });
   }
 
-  private async insert(prepared: ReturnType<PostgresEventStore['prepare']>, tx?: PoolClient) {
+  private async insert(prepared: Prepared, tx?: PoolClient) {
     const rows = prepared.flat();
     try {
-      const result = await (tx ?? this.pool).query<{
-        event_id: string;
-        global_position: string;
-        transaction_id: string;
-        recorded_ms: number;
-      }>({ name: 'vigil-append', text: APPEND_SQL }, [
+      const result = await (tx ?? this.pool).query<InsertedRow>({ name: 'vigil-append', text: APPEND_SQL }, [
         // One JSON document of the prepared rows (their keys are the columns): cheaper to build
         // here and to parse there than a dozen parallel arrays.
         JSON.stringify(rows),
       ]);
       return result.rows;
     } catch (error) {
-      const pgError = error as { code?: string; constraint?: string; detail?: string };
-      if (pgError.code === UNIQUE_VIOLATION && pgError.constraint === STREAM_VERSION_CONSTRAINT) {
-        const streamId = /\(stream_id, stream_version\)=\((.*), \d+\)/.exec(pgError.detail ?? '')?.[1];
-        const first = prepared.find((p) => p[0]!.stream_id === streamId)?.[0] ?? prepared[0]![0]!;
-        throw new ConcurrencyError(first.stream_id, first.stream_version - 1);
-      }
-      throw error;
+      throw raced(error, prepared) ?? error;
     }
   }
 
   private results(
     requests: readonly AppendRequest[],
-    prepared: ReturnType<PostgresEventStore['prepare']>,
-    rows: Array<{ event_id: string; global_position: string; transaction_id: string; recorded_ms: number }>,
+    prepared: Prepared,
+    rows: InsertedRow[],
     cacheHeads: boolean,
   ): AppendResult[] {
     const byId = new Map(rows.map((r) => [r.event_id, r]));
@@ -329,6 +366,18 @@ export class PostgresEventStore {
     this.heads.set(streamId, version, hash);
   }
 }
+
+/** A lost race: the unique (stream_id, stream_version) index refused a row another writer took first. */
+const raced = (error: unknown, prepared: Prepared): ConcurrencyError | undefined => {
+  const pgError = error as { code?: string; constraint?: string; detail?: string };
+  if (pgError.code !== UNIQUE_VIOLATION || pgError.constraint !== STREAM_VERSION_CONSTRAINT) return undefined;
+  const streamId = /\(stream_id, stream_version\)=\((.*), \d+\)/.exec(pgError.detail ?? '')?.[1];
+  const first = prepared.find((p) => p[0]!.stream_id === streamId)?.[0] ?? prepared[0]![0]!;
+  return new ConcurrencyError(first.stream_id, first.stream_version - 1);
+};
+
+/** Each request's rows, ready to insert. */
+type Prepared = PreparedRow[][];
 
 /** An event ready to insert; its keys are the columns jsonb_to_recordset reads. */
 interface PreparedRow {

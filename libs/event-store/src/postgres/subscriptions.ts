@@ -1,5 +1,5 @@
 import pg, { type Pool, type PoolClient } from 'pg';
-import { START_OF_LOG, type LogPosition, type RecordedEvent } from '../domain/types.js';
+import { atOrAfter, START_OF_LOG, type LogPosition, type RecordedEvent } from '../domain/types.js';
 import type { PostgresEventStore } from './postgres-event-store.js';
 import { withTransaction } from './transactions.js';
 
@@ -67,6 +67,8 @@ export class SubscriptionRunner {
   private loops: Promise<void>[] = [];
   private readonly batchSize: number;
   private readonly idlePollMs: number;
+  /** The furthest checkpoint of each projection this runner has read or stored. */
+  private readonly seen = new Map<string, LogPosition>();
 
   constructor(
     private readonly pool: Pool,
@@ -135,6 +137,7 @@ export class SubscriptionRunner {
         applied = Math.max(applied, events.length);
       }
       await client.query(`${checkpointsStatement(reached)}COMMIT`);
+      for (const { name, at } of reached) this.see(name, at);
       return applied;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -169,7 +172,25 @@ export class SubscriptionRunner {
         { transactionId: String(r.transaction_id), globalPosition: String(r.global_position) },
       ]),
     );
+    for (const [name, at] of stored) this.see(name, at);
     return new Map(locked.map((name) => [name, stored.get(name) ?? START_OF_LOG]));
+  }
+
+  private see(name: string, at: LogPosition) {
+    const before = this.seen.get(name);
+    if (!before || atOrAfter(at, before)) this.seen.set(name, at);
+  }
+
+  /**
+   * Whether `projection` has applied the log up to `position`: answered from what this runner
+   * last read or stored when that is far enough (checkpoints only move on), else from the table.
+   */
+  async hasApplied(projection: string, position: LogPosition): Promise<boolean> {
+    const seen = this.seen.get(projection);
+    if (seen && atOrAfter(seen, position)) return true;
+    const stored = await this.checkpoint(projection);
+    this.see(projection, stored);
+    return atOrAfter(stored, position);
   }
 
   /**
@@ -207,8 +228,9 @@ export class SubscriptionRunner {
         prefetched,
         readNext: (after) => (next = this.readAhead(after)),
       });
-      if (applied === 0) return total;
       total += applied;
+      // A batch short of full read everything below the watermark: caught up, no need to look again.
+      if (applied < this.batchSize) return total;
     }
   }
 
@@ -221,6 +243,7 @@ export class SubscriptionRunner {
       await projection.reset(tx);
       await tx.query(`DELETE FROM subscription_checkpoints WHERE subscription_name = $1`, [projection.name]);
     });
+    this.seen.delete(projection.name);
   }
 
   /**
