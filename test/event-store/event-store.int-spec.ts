@@ -84,6 +84,50 @@ describe('PostgresEventStore', () => {
     assert.equal(await store.streamVersion(a), 100, 'the failed batch wrote nothing to a');
   });
 
+  it('appends and commits in one round trip; a refused append commits nothing else either', async () => {
+    const [target, other] = [uniqueStream(), uniqueStream()];
+    await store.append({ streamId: target, streamType: 'test', expectedVersion: 0, events: events(1) });
+    const begin = async () => {
+      const tx = await pool.connect();
+      await tx.query('BEGIN');
+      await store.append({ streamId: other, streamType: 'test', expectedVersion: 0, events: events(1) }, tx);
+      return tx;
+    };
+
+    // A head remembered wrongly (as after a rolled-back write): the predecessor check refuses it.
+    store.rememberHead(target, 1, 'not-the-hash-of-event-1');
+    const tx = await begin();
+    try {
+      await assert.rejects(
+        store.appendManyAndCommit(
+          [{ streamId: target, streamType: 'test', expectedVersion: 1, events: events(1) }],
+          tx,
+        ),
+        ConcurrencyError,
+      );
+      await tx.query('ROLLBACK');
+    } finally {
+      tx.release();
+    }
+    assert.equal((await store.readStream(other)).length, 0, 'the rest of the transaction did not commit');
+    assert.equal((await store.readStream(target)).length, 1);
+
+    // The wrong head was forgotten: the same append now goes through, and commits both.
+    const again = await begin();
+    try {
+      const [result] = await store.appendManyAndCommit(
+        [{ streamId: target, streamType: 'test', expectedVersion: 1, events: events(2) }],
+        again,
+        [`SELECT 1`],
+      );
+      assert.equal(result!.toVersion, 3);
+    } finally {
+      again.release();
+    }
+    assert.equal((await store.readStream(other)).length, 1);
+    assert.equal((await store.verifyStream(target)).valid, true);
+  });
+
   it('is append-only: the database refuses UPDATE, DELETE and TRUNCATE on events', async () => {
     const streamId = uniqueStream();
     await store.append({ streamId, streamType: 'test', expectedVersion: 0, events: events(1) });
