@@ -113,6 +113,8 @@ export class EscalationEngine {
   private readonly folded = new FoldedStateCache<Incident>(10_000);
   private chain: Promise<unknown> = Promise.resolve();
   private queued: Promise<{ started: number; fired: number }> | null = null;
+  /** A pass asked for that must look for due steps whatever it takes in (every pass but a chase). */
+  private fireAnyway = false;
   private readonly graceMs: number;
   private readonly parallelism: number;
 
@@ -135,14 +137,24 @@ export class EscalationEngine {
 
   /**
    * One pass: take in incidents opened or reopened since the last, then fire every step due by the
-   * clock. Calls within a process run one after another; a call made while one waits shares it.
+   * clock. Calls within a process run one after another; a call made while one waits shares it. A
+   * `chase` (right after this process committed openings) skips the firing when what it took in
+   * armed nothing.
    */
-  tick(): Promise<{ started: number; fired: number }> {
+  tick(options: { chase?: boolean } = {}): Promise<{ started: number; fired: number }> {
+    if (!options.chase) this.fireAnyway = true;
     if (this.queued) return this.queued;
     const run = this.chain.then(async () => {
       this.queued = null;
+      const fireAnyway = this.fireAnyway;
+      this.fireAnyway = false;
+      this.starter.takeArmed();
       const started = await this.catchUpStarter();
-      const fired = await this.fireDue(this.clock.now(), 'timer', ESCALATION_ACTOR);
+      // A pass chasing openings that took them in here and armed no first step (no policy applies)
+      // has nothing new to fire: the timer tick fires the rest. If another worker took them in, it
+      // may have armed one, so then look.
+      const nothingNew = !fireAnyway && started > 0 && this.starter.takeArmed() === 0;
+      const fired = nothingNew ? 0 : await this.fireDue(this.clock.now(), 'timer', ESCALATION_ACTOR);
       return { started, fired };
     });
     this.queued = run;

@@ -89,7 +89,7 @@ export class EscalationWorker {
       await new Promise((resolve) => setTimeout(resolve, CHASE_PAUSE_MS));
       const wanted = this.wanted;
       if (!wanted) return;
-      await this.engine.tick();
+      await this.engine.tick({ chase: true });
       if (await this.engine.hasTakenIn(wanted)) {
         // Openings that came while this pass ran are chased on; none: done.
         if (this.wanted === wanted) {

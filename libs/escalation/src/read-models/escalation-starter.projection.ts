@@ -42,6 +42,8 @@ class Routes {
 
 export class EscalationStarter implements Projection {
   readonly name = 'escalation-starter@1';
+  /** First steps written since `takeArmed` was last asked (a batch rolled back may have counted too). */
+  private armed = 0;
 
   constructor(
     private readonly store: PostgresEventStore,
@@ -150,6 +152,7 @@ export class EscalationStarter implements Projection {
     const fresh = new Set(inserted.map((r) => `${r.incident_id}/${r.cycle}`));
     const timers = rows.filter((r) => r.policy_id !== null && fresh.has(`${r.incident_id}/${r.cycle}`));
     if (timers.length === 0) return;
+    this.armed += timers.length;
     await tx.query(
       `INSERT INTO escalation_timers (incident_id, cycle, step, kind, level, repeat, due_at, policy_id, policy_version)
        SELECT incident_id, cycle, 0, 'page', 1, 0, opened_at, policy_id, policy_version
@@ -158,6 +161,13 @@ export class EscalationStarter implements Projection {
        ON CONFLICT (incident_id, cycle, step) DO NOTHING`,
       [JSON.stringify(timers)],
     );
+  }
+
+  /** How many first steps were written since the last call. */
+  takeArmed(): number {
+    const armed = this.armed;
+    this.armed = 0;
+    return armed;
   }
 
   async reset(): Promise<void> {
