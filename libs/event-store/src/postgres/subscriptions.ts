@@ -228,9 +228,8 @@ export class SubscriptionRunner {
         prefetched,
         readNext: (after) => (next = this.readAhead(after)),
       });
+      if (applied === 0) return total;
       total += applied;
-      // A batch short of full read everything below the watermark: caught up, no need to look again.
-      if (applied < this.batchSize) return total;
     }
   }
 
