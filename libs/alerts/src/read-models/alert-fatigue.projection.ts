@@ -113,8 +113,10 @@ export class AlertFatigueProjection implements Projection {
     if (keys.size + repeats.length + facts.size + opened.length + acted.size === 0) return;
     // One statement, one round trip. Repeats and flaps carry no labels: their service and rule come
     // from the alert's first fact, stored before or in this very batch (then only RETURNING shows it).
-    await tx.query(
-      `WITH new_keys AS (
+    await tx.query({
+      // Prepared: it runs in every batch, and planning it costs more than running it.
+      name: 'vigil-alert-fatigue-apply',
+      text: `WITH new_keys AS (
          INSERT INTO alert_keys SELECT * FROM jsonb_populate_recordset(null::alert_keys, $1::jsonb)
          ON CONFLICT DO NOTHING RETURNING *
        ), repeats AS (
@@ -139,7 +141,7 @@ export class AlertFatigueProjection implements Projection {
          ON CONFLICT DO NOTHING
        )
        UPDATE alert_incidents SET actionable = true WHERE incident_id = ANY($4::uuid[]) AND NOT actionable`,
-      [
+      values: [
         JSON.stringify([...keys.values()]),
         JSON.stringify(
           repeats.map((r) => ({
@@ -153,7 +155,7 @@ export class AlertFatigueProjection implements Projection {
         [...acted],
         JSON.stringify(opened),
       ],
-    );
+    });
   }
 
   async reset(tx: PoolClient): Promise<void> {

@@ -158,11 +158,12 @@ export class Policies {
    * the route for the severity if there is one, else the one for any severity.
    */
   async resolve(service: string, severity: string | null, db: Pool | PoolClient = this.pool) {
-    const { rows } = await db.query<{ policy_id: string }>(
-      `SELECT policy_id FROM escalation_routes WHERE service = $1 AND severity = ANY($2::text[])
-       ORDER BY severity = '*' LIMIT 1`,
-      [service, severity === null ? ['*'] : [severity, '*']],
-    );
+    const { rows } = await db.query<{ policy_id: string }>({
+      name: 'vigil-escalation-route',
+      text: `SELECT policy_id FROM escalation_routes WHERE service = $1 AND severity = ANY($2::text[])
+             ORDER BY severity = '*' LIMIT 1`,
+      values: [service, severity === null ? ['*'] : [severity, '*']],
+    });
     const policyId = rows[0]?.policy_id;
     if (!policyId) return null;
     const version = await this.store.streamVersion(policyStreamId(policyId), db);

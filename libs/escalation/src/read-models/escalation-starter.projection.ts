@@ -140,27 +140,29 @@ export class EscalationStarter implements Projection {
         status: route ? 'escalating' : 'no-policy',
       });
     }
-    const { rows: inserted } = await tx.query<{ incident_id: string; cycle: number }>(
-      `INSERT INTO escalation_cycles (incident_id, cycle, service, severity, opened_at, policy_id, policy_version, status)
+    const { rows: inserted } = await tx.query<{ incident_id: string; cycle: number }>({
+      name: 'vigil-escalation-cycles-start',
+      text: `INSERT INTO escalation_cycles (incident_id, cycle, service, severity, opened_at, policy_id, policy_version, status)
        SELECT incident_id, cycle, service, severity, opened_at, policy_id, policy_version, status
        FROM jsonb_to_recordset($1::jsonb) AS t(incident_id uuid, cycle int, service text, severity text,
             opened_at timestamptz, policy_id uuid, policy_version int, status text)
        ON CONFLICT (incident_id, cycle) DO NOTHING
        RETURNING incident_id, cycle`,
-      [JSON.stringify(rows)],
-    );
+      values: [JSON.stringify(rows)],
+    });
     const fresh = new Set(inserted.map((r) => `${r.incident_id}/${r.cycle}`));
     const timers = rows.filter((r) => r.policy_id !== null && fresh.has(`${r.incident_id}/${r.cycle}`));
     if (timers.length === 0) return;
     this.armed += timers.length;
-    await tx.query(
-      `INSERT INTO escalation_timers (incident_id, cycle, step, kind, level, repeat, due_at, policy_id, policy_version)
+    await tx.query({
+      name: 'vigil-escalation-timers-arm-first',
+      text: `INSERT INTO escalation_timers (incident_id, cycle, step, kind, level, repeat, due_at, policy_id, policy_version)
        SELECT incident_id, cycle, 0, 'page', 1, 0, opened_at, policy_id, policy_version
        FROM jsonb_to_recordset($1::jsonb) AS t(incident_id uuid, cycle int, opened_at timestamptz,
             policy_id uuid, policy_version int)
        ON CONFLICT (incident_id, cycle, step) DO NOTHING`,
-      [JSON.stringify(timers)],
-    );
+      values: [JSON.stringify(timers)],
+    });
   }
 
   /** How many first steps were written since the last call. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
@@ -60,10 +61,15 @@ const insertIgnoringExisting = async (
   rows: ReadonlyArray<readonly Cell[]>,
 ) => {
   const identifiers = columns.map((c) => `"${c}"`).join(', ');
-  await tx.query(
-    `INSERT INTO ${table} (${identifiers})
+  const text = `INSERT INTO ${table} (${identifiers})
      SELECT ${identifiers} FROM jsonb_populate_recordset(null::${table}, $1::jsonb)
-     ON CONFLICT DO NOTHING`,
-    [JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null]))))],
-  );
+     ON CONFLICT DO NOTHING`;
+  await tx.query({
+    // Prepared (named after its text): a projection runs it in every batch.
+    name: `vigil-insert-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`,
+    text,
+    values: [
+      JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null])))),
+    ],
+  });
 };
