@@ -23,14 +23,24 @@ export class IncidentListProjection implements Projection {
   async apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
     const relevant = events.filter((e) => e.streamType === INCIDENT_STREAM_TYPE);
     if (relevant.length === 0) return;
-    const ids = [...new Set(relevant.map((e) => incidentIdOf(e.streamId)))];
-    const { rows } = await tx.query<{ incident_id: string; version: number; state: Incident }>({
-      name: 'vigil-incidents-load',
-      // A join on the key, not `= ANY($1)`: the prepared (generic) plan of the latter scans the table.
-      text: `SELECT i.incident_id, i.version, i.state
-             FROM unnest($1::uuid[]) AS k(incident_id) JOIN incidents i USING (incident_id)`,
-      values: [ids],
-    });
+    // An incident whose first event here is its first event of all is folded from the start: no
+    // row to read (one left by an earlier run of the same events stays, by the version guard).
+    const firstVersion = new Map<string, number>();
+    for (const e of relevant) {
+      const id = incidentIdOf(e.streamId);
+      if (!firstVersion.has(id)) firstVersion.set(id, e.streamVersion);
+    }
+    const ids = [...firstVersion].filter(([, version]) => version > 1).map(([id]) => id);
+    const { rows } =
+      ids.length === 0
+        ? { rows: [] }
+        : await tx.query<{ incident_id: string; version: number; state: Incident }>({
+            name: 'vigil-incidents-load',
+            // A join on the key, not `= ANY($1)`: the prepared (generic) plan of the latter scans the table.
+            text: `SELECT i.incident_id, i.version, i.state
+                   FROM unnest($1::uuid[]) AS k(incident_id) JOIN incidents i USING (incident_id)`,
+            values: [ids],
+          });
     const current = new Map(rows.map((r) => [r.incident_id, { version: r.version, state: r.state }]));
     const changed = new Set<string>();
     for (const e of relevant) {
