@@ -133,7 +133,12 @@ export const commitBatch = async (
   const all: Taken[] = unique.map((delivery) => ({ delivery, alerts: streamsOf(delivery) }));
   const lockIds = [...new Set(all.flatMap((t) => t.alerts.map((a) => a.streamId)))];
 
-  const claimed = await beginClaimAndLock(tx, unique, lockIds);
+  const { claimed, snapshots } = await beginClaimAndLock(
+    tx,
+    unique,
+    lockIds,
+    lockIds.filter((id) => !context.groups.get(id)),
+  );
   const answers = new Map<string, DeliveryOutcome>();
   const unclaimed = unique.filter((d) => !claimed.has(receiptKey(d)));
   if (unclaimed.length > 0) {
@@ -151,7 +156,7 @@ export const commitBatch = async (
   const taken = all.filter((t) => claimed.has(receiptKey(t.delivery)));
   const streamIds = [...new Set(taken.flatMap((t) => t.alerts.map((a) => a.streamId)))];
   const incidents = new IncidentCache(tx, store, context.incidents, context.trusted);
-  const groups = await loadGroups(tx, store, streamIds, context, incidents);
+  const groups = await loadGroups(tx, store, streamIds, context, incidents, snapshots);
 
   const requests: AppendRequest[] = taken.flatMap((t) => t.delivery.also ?? []);
   for (const { delivery, alerts } of taken) {
@@ -215,7 +220,13 @@ export const commitBatch = async (
  * read the claim's result), so two batches carrying the same payloads or groups
  * cannot deadlock. Answers the keys this transaction claimed.
  */
-const beginClaimAndLock = async (tx: PoolClient, deliveries: readonly Delivery[], streamIds: string[]) => {
+const beginClaimAndLock = async (
+  tx: PoolClient,
+  deliveries: readonly Delivery[],
+  streamIds: string[],
+  /** Groups not in memory: their stored snapshots come back too. */
+  snapshotIds: string[],
+) => {
   const receipts = deliveries.map(
     (d) =>
       `(${uuidLiteral(d.integration.id)}, ${textLiteral(d.payloadHash)}, ${textLiteral(JSON.stringify(d.response))}::jsonb)`,
@@ -233,10 +244,25 @@ const beginClaimAndLock = async (tx: PoolClient, deliveries: readonly Delivery[]
                   (SELECT count(*) FROM claimed) AS after_claims
              ORDER BY 1) keys)
      SELECT array(SELECT integration_id || '/' || payload_hash FROM claimed) AS claimed,
-            (SELECT n FROM locked) AS locks`,
-  )) as unknown as Array<{ rows: Array<{ claimed: string[] }> }>;
-  return new Set(results[1]!.rows[0]?.claimed ?? []);
+            (SELECT n FROM locked) AS locks,
+            (SELECT coalesce(json_agg(json_build_object('stream_id', s.stream_id, 'version', s.version, 'state', s.state)), '[]')
+             FROM alert_group_snapshots s
+             WHERE s.stream_id = ANY(ARRAY[${snapshotIds.map(textLiteral).join(', ')}]::text[])) AS snapshots`,
+  )) as unknown as Array<{ rows: Array<{ claimed: string[]; snapshots: StoredSnapshot[] }> }>;
+  const row = results[1]!.rows[0];
+  // Read before the locks were granted, a snapshot may be older than the stream's last one: that
+  // only means more events to fold after it, and those are read after the locks.
+  return {
+    claimed: new Set(row?.claimed ?? []),
+    snapshots: new Map((row?.snapshots ?? []).map((s) => [s.stream_id, s])),
+  };
 };
+
+interface StoredSnapshot {
+  stream_id: string;
+  version: number;
+  state: Partial<AlertGroup>;
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -260,8 +286,9 @@ interface LoadedGroup {
 
 /**
  * Reads each locked group's state: from this process's cache or the stored
- * snapshot, plus whatever came after it (normally nothing). The incidents the
- * groups are known to point at are read in the same round trip.
+ * snapshot (which came back with the claim), plus whatever came after it
+ * (normally nothing). The incidents the groups are known to point at are read
+ * in the same round trip.
  */
 const loadGroups = async (
   tx: PoolClient,
@@ -269,6 +296,7 @@ const loadGroups = async (
   streamIds: string[],
   context: BatchContext,
   incidents: IncidentCache,
+  snapshots: ReadonlyMap<string, StoredSnapshot>,
 ) => {
   const groups = new Map<string, LoadedGroup>();
   if (streamIds.length === 0) return groups;
@@ -281,17 +309,11 @@ const loadGroups = async (
       inMemory.add(streamId);
     }
   }
-  const uncached = streamIds.filter((id) => !known.has(id));
-  if (uncached.length > 0) {
-    const { rows } = await tx.query<{ stream_id: string; version: number; state: Partial<AlertGroup> }>({
-      name: 'vigil-read-alert-group-snapshots',
-      text: `SELECT s.stream_id, s.version, s.state FROM alert_group_snapshots s
-             JOIN unnest($1::text[]) AS wanted(id) ON s.stream_id = wanted.id`,
-      values: [uncached],
-    });
-    for (const row of rows) {
-      known.set(row.stream_id, row);
-      context.snapshots.set(row.stream_id, row.version, null);
+  for (const streamId of streamIds) {
+    const snapshot = known.has(streamId) ? undefined : snapshots.get(streamId);
+    if (snapshot) {
+      known.set(streamId, snapshot);
+      context.snapshots.set(streamId, snapshot.version, null);
     }
   }
   const pointedAt = [...known.values()].flatMap((k) => (k.state.incidentId ? [k.state.incidentId] : []));
