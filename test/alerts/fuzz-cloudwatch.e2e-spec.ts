@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 // eslint-disable-next-line no-restricted-imports
 import { mutate, seededRandom } from '../../libs/alerts/src/domain/spec-fuzz.js';
 import { startFakeSns, type FakeSns } from '../support/fake-sns.js';
+import { logHead } from '../support/database.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 const CASES = 2000;
@@ -60,14 +61,7 @@ describe('the CloudWatch receiver under 2,000 mutated real messages', () => {
     await sns?.close();
   });
 
-  const head = async () =>
-    JSON.stringify(
-      (
-        await t.runtime.pool.query(
-          `SELECT transaction_id, global_position FROM events ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
-        )
-      ).rows[0] ?? null,
-    );
+  const head = () => logHead(t.runtime.pool);
 
   it('answers no 5xx and stores nothing from a rejected message, signed or not', async () => {
     const topicArn = `arn:aws:sns:eu-west-1:123456789012:fuzz-${randomUUID().slice(0, 8)}`;

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 // Test support shared with the adapters' unit tests: seeded mutations of a valid payload.
 // eslint-disable-next-line no-restricted-imports
 import { mutate, seededRandom } from '../../libs/alerts/src/domain/spec-fuzz.js';
+import { logHead } from '../support/database.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 const PER_RECEIVER = 2000;
@@ -45,16 +46,7 @@ describe('every receiver under 10,000 mutated real payloads', () => {
   });
   after(() => t.close());
 
-  // The newest event by the subscription index (a backward index scan, not a table scan): any append
-  // in between would show, since a new transaction's id is above every one assigned before it.
-  const head = async () =>
-    JSON.stringify(
-      (
-        await t.runtime.pool.query(
-          `SELECT transaction_id, global_position FROM events ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
-        )
-      ).rows[0] ?? null,
-    );
+  const head = () => logHead(t.runtime.pool);
 
   it('answers no 5xx and stores nothing from a rejected request', async () => {
     const receivers: Array<{ path: string; valid: unknown }> = [

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 // eslint-disable-next-line no-restricted-imports
 import { seededRandom } from '../../libs/alerts/src/domain/spec-fuzz.js';
+import { logHead } from '../support/database.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 /** Bodies no route accepts: wrong JSON types, broken JSON, deep nesting, odd strings. */
@@ -35,14 +36,7 @@ describe('every route the API documents, under hostile input', () => {
   });
   after(() => t.close());
 
-  const head = async () =>
-    JSON.stringify(
-      (
-        await t.runtime.pool.query(
-          `SELECT transaction_id, global_position FROM events ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
-        )
-      ).rows[0] ?? null,
-    );
+  const head = () => logHead(t.runtime.pool);
 
   it('answers no 5xx, and a 4xx with problem+json that appends nothing', async () => {
     const doc = (await t.call('GET', '/docs-json', { key: null })).body as {

@@ -185,10 +185,8 @@ export class AlertIngestion {
         );
         remember();
         this.onBatch(deliveries.length, (performance.now() - started) / 1000);
-        if (events.length > 0) {
-          for (const e of events) this.store.rememberHead(e.streamId, e.streamVersion, e.hash);
-          this.onCommitted(events);
-        }
+        // The store kept the new heads itself: the append committed in the same round trip.
+        if (events.length > 0) this.onCommitted(events);
         return outcomes;
       } catch (error) {
         if (!retryable(error) || attempt >= MAX_ATTEMPTS) throw error;
