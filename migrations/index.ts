@@ -12,6 +12,7 @@ import { Slack1764300000010 } from './1764300000010-slack.js';
 import { AlertFactCounts1764300000011 } from './1764300000011-alert-fact-counts.js';
 import { DeliveryReceiptAge1764300000012 } from './1764300000012-delivery-receipt-age.js';
 import { AppendRefusal1764300000013 } from './1764300000013-append-refusal.js';
+import { ClaimRefusal1764300000014 } from './1764300000014-claim-refusal.js';
 
 /** Every migration, oldest first. Never edit one that has landed; add a new one. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   AlertFactCounts1764300000011,
   DeliveryReceiptAge1764300000012,
   AppendRefusal1764300000013,
+  ClaimRefusal1764300000014,
 ];

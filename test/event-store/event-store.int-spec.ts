@@ -118,7 +118,7 @@ describe('PostgresEventStore', () => {
       const [result] = await store.appendManyAndCommit(
         [{ streamId: target, streamType: 'test', expectedVersion: 1, events: events(2) }],
         again,
-        [`SELECT 1`],
+        { after: [`SELECT 1`] },
       );
       assert.equal(result!.toVersion, 3);
     } finally {

@@ -11,7 +11,8 @@ import type { AlertGroup } from '../domain/alert-group.js';
 import type { GroupingRules } from '../grouping/grouping-rules.js';
 import type { Integration } from '../integrations/integrations.js';
 import type { Silences } from '../silences/silences.js';
-import { commitBatch, type Delivery, type DeliveryOutcome } from './delivery-batch.js';
+import { commitBatch, receiptKey, type Delivery, type DeliveryOutcome } from './delivery-batch.js';
+import { RecentReceipts } from './recent-receipts.js';
 
 export { ALERT_GROUP_STREAM_TYPE, alertGroupStreamId, SNAPSHOT_EVERY } from './delivery-batch.js';
 export type { Delivery, DeliveryOutcome } from './delivery-batch.js';
@@ -37,10 +38,17 @@ interface Waiting {
 
 const MAX_ATTEMPTS = 5;
 
-/** Lost a race that a fresh read settles: a person changed the incident, or two batches crossed. */
+/** A batch's guess that its receipts were all new was wrong (see BatchContext.guess). */
+const RECEIPTS_TAKEN = 'VG410';
+
+const sqlState = (error: unknown) => (error as { code?: string } | null)?.code ?? '';
+
+/**
+ * Lost a race that a fresh read settles (a person changed the incident, or two batches crossed),
+ * or guessed wrong.
+ */
 const retryable = (error: unknown) =>
-  error instanceof ConcurrencyError ||
-  ['40P01', '40001'].includes((error as { code?: string } | null)?.code ?? '');
+  error instanceof ConcurrencyError || ['40P01', '40001', RECEIPTS_TAKEN].includes(sqlState(error));
 
 /**
  * Alert ingestion with group commit. Deliveries that arrive while a
@@ -56,6 +64,7 @@ export class AlertIngestion {
   private readonly groups = new FoldedStateCache<AlertGroup>();
   private readonly incidents = new FoldedStateCache<Incident>();
   private readonly snapshots = new FoldedStateCache<null>();
+  private readonly receipts = new RecentReceipts();
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
   private readonly onBatch: (deliveries: number, seconds: number) => void;
@@ -74,6 +83,9 @@ export class AlertIngestion {
   }
 
   deliver(delivery: Delivery): Promise<DeliveryOutcome> {
+    // A payload this process saw committed gets its first answer again, and appends nothing.
+    const known = this.receipts.answer(receiptKey(delivery));
+    if (known) return Promise.resolve({ response: known.response, replayed: true });
     return new Promise((resolve, reject) => {
       this.waiting.push({ delivery, resolve, reject });
       this.pump();
@@ -167,6 +179,10 @@ export class AlertIngestion {
   }
 
   private async commit(deliveries: Delivery[]): Promise<DeliveryOutcome[]> {
+    // With one batch in flight the states in memory are current, unless another process moved
+    // them: the first attempt trusts them and guesses; a lost race reads.
+    let trusted = this.maxInFlight === 1;
+    let guess = trusted;
     for (let attempt = 1; ; attempt++) {
       try {
         // Read before the transaction: a transaction that waits for a second connection can
@@ -177,19 +193,24 @@ export class AlertIngestion {
           groups: this.groups,
           incidents: this.incidents,
           snapshots: this.snapshots,
-          trusted: this.maxInFlight === 1 && attempt === 1,
+          trusted,
+          guess,
         };
         const started = performance.now();
         const { outcomes, events, remember } = await this.inTransaction((tx) =>
           commitBatch(tx, this.store, deliveries, context),
         );
         remember();
+        deliveries.forEach((d, i) => this.receipts.remember(receiptKey(d), outcomes[i]!.response));
         this.onBatch(deliveries.length, (performance.now() - started) / 1000);
         // The store kept the new heads itself: the append committed in the same round trip.
         if (events.length > 0) this.onCommitted(events);
         return outcomes;
       } catch (error) {
         if (!retryable(error) || attempt >= MAX_ATTEMPTS) throw error;
+        guess = false;
+        // Receipts taken already leave the states in memory as true as they were.
+        if (sqlState(error) !== RECEIPTS_TAKEN) trusted = false;
       }
     }
   }

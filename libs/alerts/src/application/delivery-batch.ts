@@ -3,6 +3,7 @@ import pg, { type PoolClient } from 'pg';
 import {
   newId,
   type AppendRequest,
+  type AppendResult,
   type FoldedStateCache,
   type NewEvent,
   type PostgresEventStore,
@@ -72,6 +73,14 @@ export interface BatchContext {
    * stream) fails the append with a ConcurrencyError, and the retry, not trusting, reads.
    */
   trusted: boolean;
+  /**
+   * Guess that every receipt is new and every group not in memory has no events yet, decide on
+   * that before anything is sent, and take the batch in a single message that begins, claims,
+   * locks, appends and commits: one round trip. The message checks both guesses (a taken receipt
+   * fails the claim with SQLSTATE VG410, an existing group the append with a ConcurrencyError), so
+   * a wrong guess commits nothing, and the retry goes the long way. Only with `trusted`.
+   */
+  guess: boolean;
 }
 
 /**
@@ -94,7 +103,7 @@ interface Taken {
   alerts: Array<{ alert: NormalisedAlert; streamId: string }>;
 }
 
-const receiptKey = (d: Delivery) => `${d.integration.id}/${d.payloadHash}`;
+export const receiptKey = (d: Delivery) => `${d.integration.id}/${d.payloadHash}`;
 
 /**
  * Takes a batch of deliveries in one transaction: their receipts, every alert
@@ -105,9 +114,10 @@ const receiptKey = (d: Delivery) => `${d.integration.id}/${d.payloadHash}`;
  * touch the same group queue behind this one.
  *
  * The batch begins and commits its own transaction on `tx`, a connection of
- * its own; if it throws, the caller rolls back. With the groups and incidents
- * in memory it takes two round trips, however many deliveries it holds: one
- * that begins, claims and locks, one that appends, snapshots and commits.
+ * its own; if it throws, the caller rolls back. When it may guess (see
+ * BatchContext.guess) it takes one round trip; otherwise, with the groups and
+ * incidents in memory, two: one that begins, claims and locks, one that
+ * appends, snapshots and commits.
  */
 export const commitBatch = async (
   tx: PoolClient,
@@ -132,6 +142,29 @@ export const commitBatch = async (
     }));
   const all: Taken[] = unique.map((delivery) => ({ delivery, alerts: streamsOf(delivery) }));
   const lockIds = [...new Set(all.flatMap((t) => t.alerts.map((a) => a.streamId)))];
+  if (context.guess) {
+    const incidents = new IncidentCache(tx, store, context.incidents, context.trusted);
+    const guessed = await decideOnGuess(all, lockIds, context, incidents);
+    if (guessed) {
+      const writes = writesOf(all, guessed, incidents, context);
+      const results = await store.appendManyInOneStatement(writes.requests, tx, {
+        name: 'alert-batch',
+        ctes: CLAIM_ALL_AND_LOCK,
+        values: [
+          JSON.stringify(
+            unique.map((d) => ({
+              integration_id: d.integration.id,
+              payload_hash: d.payloadHash,
+              response: d.response,
+            })),
+          ),
+          lockIds,
+          JSON.stringify(writes.snapshots),
+        ],
+      });
+      return finish(deliveries, first, new Map(), guessed, writes, incidents, results, context);
+    }
+  }
 
   const { claimed, snapshots } = await beginClaimAndLock(
     tx,
@@ -157,17 +190,71 @@ export const commitBatch = async (
   const streamIds = [...new Set(taken.flatMap((t) => t.alerts.map((a) => a.streamId)))];
   const incidents = new IncidentCache(tx, store, context.incidents, context.trusted);
   const groups = await loadGroups(tx, store, streamIds, context, incidents, snapshots);
+  await decideAll(taken, groups, incidents, context);
+  const writes = writesOf(taken, groups, incidents, context);
+  // The events, the snapshots and COMMIT go in one message.
+  const results = await store.appendManyAndCommit(writes.requests, tx, {
+    after: writes.snapshots.length > 0 ? [writeSnapshots(writes.snapshots)] : [],
+  });
+  return finish(deliveries, first, answers, groups, writes, incidents, results, context);
+};
 
-  const requests: AppendRequest[] = taken.flatMap((t) => t.delivery.also ?? []);
+/** Decides every alert of the deliveries taken, in arrival order, each against its group's state. */
+const decideAll = async (
+  taken: readonly Taken[],
+  groups: ReadonlyMap<string, LoadedGroup>,
+  incidents: IncidentCache,
+  context: BatchContext,
+) => {
   for (const { delivery, alerts } of taken) {
+    const rule = context.rules.get(delivery.integration.service) ?? null;
     for (const { alert, streamId } of alerts) {
-      const group = groups.get(streamId)!;
-      const rule = context.rules.get(delivery.integration.service) ?? null;
-      await receiveOne(delivery, alert, group, rule, context.silences, incidents);
+      await receiveOne(delivery, alert, groups.get(streamId)!, rule, context.silences, incidents);
     }
   }
+};
 
-  const snapshotWrites: Array<{ stream_id: string; version: number; state: AlertGroup }> = [];
+/**
+ * Decides the batch on the guess that every receipt is new and every group not in memory has no
+ * events yet (see BatchContext.guess). Undefined when a group guessed new would append nothing
+ * (nothing would then check the guess), or when the batch appends nothing at all (the claim
+ * rides on the append): the batch then goes the long way.
+ */
+const decideOnGuess = async (
+  all: readonly Taken[],
+  lockIds: readonly string[],
+  context: BatchContext,
+  incidents: IncidentCache,
+) => {
+  const groups = new Map<string, LoadedGroup>();
+  for (const streamId of lockIds) {
+    const cached = context.groups.get(streamId);
+    groups.set(streamId, {
+      version: cached?.version ?? 0,
+      state: cached?.state ?? emptyAlertGroup,
+      events: [],
+    });
+  }
+  await decideAll(all, groups, incidents, context);
+  const unchecked = [...groups].some(([, g]) => g.version === 0 && g.events.length === 0);
+  const appends = [...groups.values()].some((g) => g.events.length > 0);
+  return unchecked || !appends ? undefined : groups;
+};
+
+interface Writes {
+  requests: AppendRequest[];
+  snapshots: Array<{ stream_id: string; version: number; state: AlertGroup }>;
+}
+
+/** The batch's appends (groups, incidents, what the deliveries carry besides) and snapshot writes. */
+const writesOf = (
+  taken: readonly Taken[],
+  groups: ReadonlyMap<string, LoadedGroup>,
+  incidents: IncidentCache,
+  context: BatchContext,
+): Writes => {
+  const requests: AppendRequest[] = taken.flatMap((t) => t.delivery.also ?? []);
+  const snapshots: Writes['snapshots'] = [];
   for (const [streamId, group] of groups) {
     if (group.events.length === 0) continue;
     requests.push({
@@ -178,25 +265,31 @@ export const commitBatch = async (
     });
     const version = group.version + group.events.length;
     if (version - (context.snapshots.get(streamId)?.version ?? 0) >= SNAPSHOT_EVERY) {
-      snapshotWrites.push({ stream_id: streamId, version, state: group.state });
+      snapshots.push({ stream_id: streamId, version, state: group.state });
     }
   }
   requests.push(...incidents.appendRequests());
+  return { requests, snapshots };
+};
 
-  // The events, the snapshots and COMMIT go in one message.
-  const results = await store.appendManyAndCommit(
-    requests,
-    tx,
-    snapshotWrites.length > 0
-      ? [
-          `INSERT INTO alert_group_snapshots
-           SELECT * FROM jsonb_populate_recordset(null::alert_group_snapshots, ${escapeLiteral(JSON.stringify(snapshotWrites))}::jsonb)
-           ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state
-           WHERE alert_group_snapshots.version < EXCLUDED.version`,
-        ]
-      : [],
-  );
+/** Writes the snapshots, each only over an older one (a statement with its values written in). */
+const writeSnapshots = (snapshots: Writes['snapshots']) =>
+  `INSERT INTO alert_group_snapshots
+   SELECT * FROM jsonb_populate_recordset(null::alert_group_snapshots, ${textLiteral(JSON.stringify(snapshots))}::jsonb)
+   ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state
+   WHERE alert_group_snapshots.version < EXCLUDED.version`;
 
+/** The answers, the events committed, and what to keep in memory once the commit is known. */
+const finish = (
+  deliveries: readonly Delivery[],
+  first: ReadonlyMap<string, number>,
+  answers: ReadonlyMap<string, DeliveryOutcome>,
+  groups: ReadonlyMap<string, LoadedGroup>,
+  writes: Writes,
+  incidents: IncidentCache,
+  results: readonly AppendResult[],
+  context: BatchContext,
+): BatchResult => {
   const outcomes = deliveries.map((d): DeliveryOutcome => {
     const index = first.get(receiptKey(d))!;
     if (deliveries[index] !== d) return { response: deliveries[index]!.response, replayed: true };
@@ -206,19 +299,66 @@ export const commitBatch = async (
     for (const [streamId, group] of groups) {
       context.groups.set(streamId, group.version + group.events.length, group.state);
     }
-    for (const written of snapshotWrites) context.snapshots.set(written.stream_id, written.version, null);
+    for (const written of writes.snapshots) context.snapshots.set(written.stream_id, written.version, null);
     incidents.remember();
   };
   return { outcomes, events: results.flatMap((r) => r.events), remember };
 };
 
+/** The receipts as rows of a VALUES list. */
+const receiptValues = (deliveries: readonly Delivery[]) =>
+  deliveries
+    .map(
+      (d) =>
+        `(${uuidLiteral(d.integration.id)}, ${textLiteral(d.payloadHash)}, ${textLiteral(JSON.stringify(d.response))}::jsonb)`,
+    )
+    .join(', ');
+
+/**
+ * Takes the groups' advisory locks, in one fixed order, after the claim (reading its result
+ * makes the claim go first): two batches carrying the same payloads or groups cannot deadlock.
+ */
+const lockGroups = (streamIds: readonly string[]) =>
+  `SELECT count(pg_advisory_xact_lock(hashtext('vigil-alert-group'), k)) AS n
+   FROM (SELECT DISTINCT hashtext(s) AS k
+         FROM unnest(ARRAY[${streamIds.map(textLiteral).join(', ')}]::text[]) s,
+              (SELECT count(*) FROM claimed) AS after_claims
+         ORDER BY 1) keys`;
+
+/**
+ * What a guessed batch does in the statement of its append (see appendManyInOneStatement):
+ * claims every receipt ($2), failing the statement (SQLSTATE VG410, migration 0014) if any was
+ * taken already; then locks the groups ($3) as lockGroups does; writes the snapshots ($4), each
+ * only over an older one.
+ */
+const CLAIM_ALL_AND_LOCK = `
+  receipt AS MATERIALIZED (
+    SELECT * FROM jsonb_to_recordset($2::jsonb) AS r(integration_id uuid, payload_hash text, response jsonb)
+  ), claimed AS (
+    INSERT INTO delivery_receipts (integration_id, payload_hash, response)
+    SELECT integration_id, payload_hash, response FROM receipt ORDER BY integration_id, payload_hash
+    ON CONFLICT DO NOTHING RETURNING 1
+  ), locked AS (
+    SELECT count(pg_advisory_xact_lock(hashtext('vigil-alert-group'), k)) AS n
+    FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest($3::text[]) s, (SELECT count(*) FROM claimed) AS after_claims
+          ORDER BY 1) keys
+  ), snapshot AS (
+    INSERT INTO alert_group_snapshots
+    SELECT * FROM jsonb_populate_recordset(null::alert_group_snapshots, $4::jsonb)
+    ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state
+    WHERE alert_group_snapshots.version < EXCLUDED.version
+  ), gate AS (
+    SELECT vigil_refuse_taken_receipts((SELECT count(*)::int FROM receipt), (SELECT count(*)::int FROM claimed))
+           AND (SELECT n FROM locked) >= 0 AS ok
+  )`;
+
 /**
  * Begins the transaction, claims each payload's receipt, then locks the alert
  * groups the batch touches: one message, so one round trip. Its values are
  * written into the statement (a message of several statements takes no
- * parameters). Receipts go in sorted and before any lock is taken (the locks
- * read the claim's result), so two batches carrying the same payloads or groups
- * cannot deadlock. Answers the keys this transaction claimed.
+ * parameters). Receipts go in sorted and before any lock is taken, so two
+ * batches carrying the same payloads or groups cannot deadlock. Answers the
+ * keys this transaction claimed.
  */
 const beginClaimAndLock = async (
   tx: PoolClient,
@@ -227,22 +367,13 @@ const beginClaimAndLock = async (
   /** Groups not in memory: their stored snapshots come back too. */
   snapshotIds: string[],
 ) => {
-  const receipts = deliveries.map(
-    (d) =>
-      `(${uuidLiteral(d.integration.id)}, ${textLiteral(d.payloadHash)}, ${textLiteral(JSON.stringify(d.response))}::jsonb)`,
-  );
   const results = (await tx.query(
     `BEGIN;
      WITH claimed AS (
        INSERT INTO delivery_receipts (integration_id, payload_hash, response)
-       SELECT i, h, r FROM (VALUES ${receipts.join(', ')}) AS d(i, h, r) ORDER BY i, h
+       SELECT i, h, r FROM (VALUES ${receiptValues(deliveries)}) AS d(i, h, r) ORDER BY i, h
        ON CONFLICT DO NOTHING RETURNING integration_id, payload_hash),
-     locked AS (
-       SELECT count(pg_advisory_xact_lock(hashtext('vigil-alert-group'), k)) AS n
-       FROM (SELECT DISTINCT hashtext(s) AS k
-             FROM unnest(ARRAY[${streamIds.map(textLiteral).join(', ')}]::text[]) s,
-                  (SELECT count(*) FROM claimed) AS after_claims
-             ORDER BY 1) keys)
+     locked AS (${lockGroups(streamIds)})
      SELECT array(SELECT integration_id || '/' || payload_hash FROM claimed) AS claimed,
             (SELECT n FROM locked) AS locks,
             (SELECT coalesce(json_agg(json_build_object('stream_id', s.stream_id, 'version', s.version, 'state', s.state)), '[]')

@@ -30,14 +30,18 @@ const STREAM_VERSION_CONSTRAINT = 'events_stream_version_unique';
 /**
  * Inserts every event of every request in one statement. Each stream's first new
  * event must find its predecessor with the hash it links to, so a writer whose
- * expected version is ahead of the stream gets nothing written; a writer that is
- * behind collides with the unique (stream_id, stream_version) index.
+ * expected version is ahead of the stream gets nothing written (or, with
+ * `refuse`, an error); a writer that is behind collides with the unique
+ * (stream_id, stream_version) index. A `prelude` of common table expressions
+ * goes first; its last one, `gate`, is read before any event is written.
  */
-const appendSql = (input: string, refuse: boolean) => `
-WITH input AS MATERIALIZED (
+const appendSql = (input: string, refuse: boolean, prelude?: string) => `
+WITH ${prelude ? `${prelude},` : ''}
+input AS MATERIALIZED (
   SELECT * FROM jsonb_to_recordset(${input})
     AS t(event_id uuid, stream_id text, stream_type text, stream_version int, type text, schema_version int,
          data jsonb, metadata jsonb, occurred_at timestamptz, prev_hash text, hash text, is_first bool)
+  ${prelude ? 'WHERE (SELECT ok FROM gate)' : ''}
 ), broken AS (
   SELECT i.stream_id, i.stream_version FROM input i
   WHERE i.is_first AND i.stream_version > 1
@@ -52,6 +56,9 @@ SELECT event_id, stream_id, stream_type, stream_version, type, schema_version,
        data, metadata, occurred_at, prev_hash, hash
 FROM input WHERE NOT EXISTS (SELECT 1 FROM broken${refuse ? ' WHERE vigil_refuse_append(broken.stream_id, broken.stream_version)' : ''})
 RETURNING event_id, global_position, transaction_id, floor(extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms`;
+
+/** Statements the store has written for a caller's prelude, by name: a name must keep its text. */
+const gatedStatements = new Map<string, string>();
 
 /** The prepared append: a refused predecessor writes nothing, and the caller finds out why. */
 const APPEND_SQL = appendSql('$1::jsonb', false);
@@ -106,40 +113,80 @@ export class PostgresEventStore {
 
   /**
    * Appends in the transaction `tx` began and commits it, in one round trip: the append, then
-   * `then` (statements without parameters, written with their values), then COMMIT, sent as one
+   * `after` (statements without parameters, written with their values), then COMMIT, sent as one
    * message. All of it commits or none: an append that finds a predecessor missing fails instead
    * of writing nothing. A lost race throws ConcurrencyError; the caller rolls back.
    */
   async appendManyAndCommit(
     requests: readonly AppendRequest[],
     tx: PoolClient,
-    then: readonly string[] = [],
+    { after = [] }: { after?: readonly string[] } = {},
   ): Promise<AppendResult[]> {
-    const tail = [...then, 'COMMIT'].join(';\n');
+    const tail = [...after, 'COMMIT'].join(';\n');
     const nonEmpty = requests.filter((r) => r.events.length > 0);
     if (nonEmpty.length === 0) {
       await tx.query(tail);
       return requests.map((r) => emptyResult(r));
     }
     const prepared = this.prepare(nonEmpty, await this.headHashes(nonEmpty, tx));
+    return this.insertRefusing(prepared, async (rows) => {
+      const results = (await tx.query(
+        `${appendSql(`${escapeLiteral(rows)}::jsonb`, true)};\n${tail}`,
+      )) as unknown as Array<{ rows: InsertedRow[] }>;
+      return results[0]!.rows;
+    }).then((rows) => this.results(requests, prepared, rows, true));
+  }
+
+  /**
+   * Appends in one statement of its own, outside any transaction, so it commits by itself: one
+   * round trip. `prelude` is common table expressions (their parameters from $2, in `values`)
+   * that run in the same statement, and so commit or fail with the append; its last one, `gate`,
+   * yields one row whose column `ok` is read before any event is written, so what it depends on
+   * (a lock, a check that raises) comes first. Its `name` names the prepared statement. An append
+   * that finds a predecessor missing fails; a lost race throws ConcurrencyError. With no events
+   * the prelude would not run: that throws.
+   */
+  async appendManyInOneStatement(
+    requests: readonly AppendRequest[],
+    db: Queryable,
+    prelude: { name: string; ctes: string; values: unknown[] },
+  ): Promise<AppendResult[]> {
+    const nonEmpty = requests.filter((r) => r.events.length > 0);
+    if (nonEmpty.length === 0) throw new Error('appendManyInOneStatement needs events to append');
+    const name = `vigil-append-after-${prelude.name}`;
+    const text = appendSql('$1::jsonb', true, prelude.ctes);
+    if ((gatedStatements.get(name) ?? text) !== text) throw new Error(`statement ${name} changed its text`);
+    gatedStatements.set(name, text);
+    const prepared = this.prepare(nonEmpty, await this.headHashes(nonEmpty, db));
+    const rows = await this.insertRefusing(prepared, async (input) => {
+      const result = await db.query<InsertedRow>({ name, text }, [input, ...prelude.values]);
+      return result.rows;
+    });
+    return this.results(requests, prepared, rows, true);
+  }
+
+  /**
+   * Runs `insert` with the prepared rows as one JSON document; an append refused for a missing
+   * predecessor forgets the heads it went by, and it and a lost race throw ConcurrencyError.
+   */
+  private async insertRefusing(
+    prepared: Prepared,
+    insert: (rows: string) => Promise<InsertedRow[]>,
+  ): Promise<InsertedRow[]> {
     let rows: InsertedRow[];
     try {
-      const input = `${escapeLiteral(JSON.stringify(prepared.flat()))}::jsonb`;
-      const results = (await tx.query(`${appendSql(input, true)};\n${tail}`)) as unknown as Array<{
-        rows: InsertedRow[];
-      }>;
-      rows = results[0]!.rows;
+      rows = await insert(JSON.stringify(prepared.flat()));
     } catch (error) {
       if ((error as { code?: string }).code === APPEND_REFUSED) {
-        for (const r of nonEmpty) this.heads.forget(r.streamId, r.expectedVersion);
+        for (const p of prepared) this.heads.forget(p[0]!.stream_id, p[0]!.stream_version - 1);
         const streamId = /^stream (.*) has no event /.exec((error as Error).message)?.[1];
-        const culprit = nonEmpty.find((r) => r.streamId === streamId) ?? nonEmpty[0]!;
-        throw new ConcurrencyError(culprit.streamId, culprit.expectedVersion);
+        const culprit = prepared.find((p) => p[0]!.stream_id === streamId)?.[0] ?? prepared[0]![0]!;
+        throw new ConcurrencyError(culprit.stream_id, culprit.stream_version - 1);
       }
       throw raced(error, prepared) ?? error;
     }
     this.options.onAppended?.(rows.length);
-    return this.results(requests, prepared, rows, true);
+    return rows;
   }
 
   /** A stream's events after `fromVersion` (default 0) up to `toVersion` (default: all), in order. */
