@@ -180,6 +180,52 @@ describe('subscriptions', () => {
     assert.equal(new Set(seen.map((e) => e.eventId)).size, 300);
   });
 
+  it('a projection that names its stream types gets only those, and its checkpoint passes the rest', async () => {
+    const prefix = `types-${randomUUID()}`;
+    const wanted = `wanted-${prefix}`;
+    const { projection, seen } = collector(prefix);
+    const typed: Projection = { ...projection, streamTypes: [wanted] };
+    await new SubscriptionRunner(pool, store, [typed]).catchUp(typed); // past the log so far
+    // Small batches: some hold nothing it wants, and reading must still go on past them.
+    const runner = new SubscriptionRunner(pool, store, [typed], { batchSize: 4 });
+    const write = (type: string, n: number) =>
+      store.append({
+        streamId: `${prefix}-${randomUUID()}`,
+        streamType: type,
+        expectedVersion: 0,
+        events: Array.from({ length: n }, (_, i) => ({ type: 'Happened', data: { i } })),
+      });
+    await write('other', 9);
+    await write(wanted, 2);
+    await write('other', 9);
+    await write(wanted, 1);
+    await write('other', 5);
+
+    const passed = await runner.catchUp(typed);
+    assert.deepEqual(
+      seen.map((e) => [e.streamType, e.data]),
+      [
+        [wanted, { i: 0 }],
+        [wanted, { i: 1 }],
+        [wanted, { i: 0 }],
+      ],
+    );
+    assert.ok(passed >= 26, `passed ${passed} events of the log`);
+    // The checkpoint stands at the last event of the log, though that one was not wanted.
+    const last = (await store.readAll(await runner.checkpoint(typed.name), 10)).events;
+    assert.deepEqual(last, []);
+    const { rows } = await pool.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id, global_position FROM events WHERE stream_id LIKE $1
+       ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+      [`${prefix}-%`],
+    );
+    assert.deepEqual(await runner.checkpoint(typed.name), {
+      transactionId: rows[0]!.transaction_id,
+      globalPosition: rows[0]!.global_position,
+    });
+    assert.equal(await runner.catchUp(typed), 0, 'nothing left to pass');
+  });
+
   it('a failing projection is set apart: the others go on, and it catches up once it works again', async () => {
     const prefix = `apart-${randomUUID()}`;
     const table = `apart_${process.pid}`;

@@ -42,6 +42,7 @@ class Routes {
 
 export class EscalationStarter implements Projection {
   readonly name = 'escalation-starter@1';
+  readonly streamTypes = [INCIDENT_STREAM_TYPE];
   /** First steps written since `takeArmed` was last asked (a batch rolled back may have counted too). */
   private armed = 0;
 

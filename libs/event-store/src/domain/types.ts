@@ -28,6 +28,16 @@ export interface LogPosition {
   globalPosition: string;
 }
 
+/** A read of the log in subscription order. */
+export interface LogRead {
+  /** The events read (those of the stream types asked for). */
+  events: RecordedEvent[];
+  /** The last event looked at, wanted or not: the next read starts after it. Null: none was. */
+  end: LogPosition | null;
+  /** How many events of the log were looked at. */
+  scanned: number;
+}
+
 export const START_OF_LOG: LogPosition = { transactionId: '0', globalPosition: '0' };
 
 /** Whether `a` is at or after `b` in the log's order (transaction, then position). */

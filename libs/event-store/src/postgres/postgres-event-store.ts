@@ -7,6 +7,7 @@ import type {
   AppendResult,
   EventMetadata,
   LogPosition,
+  LogRead,
   RecordedEvent,
 } from '../domain/types.js';
 import { UpcasterChain } from '../domain/upcasting.js';
@@ -247,22 +248,60 @@ export class PostgresEventStore {
   }
 
   /**
-   * Events after `after` in subscription order. Only events of transactions older
-   * than every transaction still running are returned, so a later read can never
-   * find an event that sorts before one already returned.
+   * Events after `after` in subscription order: of the next `limit` events of the log, those whose
+   * stream type is in `streamTypes` (all of them when it is absent; the others are skipped here
+   * and never sent). Only events of transactions older than every transaction still running are
+   * returned, so a later read can never find an event that sorts before one already returned.
+   * `end` is the last event looked at (null when none was), where the next read starts.
    */
-  async readAll(after: LogPosition, limit: number, db: Queryable = this.pool): Promise<RecordedEvent[]> {
-    // Prepared, like every hot statement here: planning costs more than running these.
-    const { rows } = await db.query<EventRow>({
-      name: 'vigil-read-all',
-      text: `SELECT ${EVENT_COLUMNS} FROM events
-             WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-               AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-             ORDER BY transaction_id, global_position
-             LIMIT $3`,
-      values: [after.transactionId, after.globalPosition, limit],
+  async readAll(
+    after: LogPosition,
+    limit: number,
+    db: Queryable = this.pool,
+    streamTypes?: readonly string[],
+  ): Promise<LogRead> {
+    if (!streamTypes) {
+      // Prepared, like every hot statement here: planning costs more than running these.
+      const { rows } = await db.query<EventRow>({
+        name: 'vigil-read-all',
+        text: `SELECT ${EVENT_COLUMNS} FROM events
+               WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+                 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+               ORDER BY transaction_id, global_position
+               LIMIT $3`,
+        values: [after.transactionId, after.globalPosition, limit],
+      });
+      const events = rows.map((row) => toRecordedEvent(row, this.upcasters));
+      return { events, end: events.at(-1)?.position ?? null, scanned: events.length };
+    }
+    // The log is walked by its index and only the wanted rows are fetched whole; one more row,
+    // without an event, says where the walk ended and how many it passed.
+    const { rows } = await db.query<EventRow & { scanned: string | null }>({
+      name: 'vigil-read-all-of',
+      text: `WITH scanned AS MATERIALIZED (
+               SELECT transaction_id, global_position, stream_type, ctid AS at FROM events
+               WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+                 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+               ORDER BY transaction_id, global_position
+               LIMIT $3)
+             SELECT * FROM (
+               SELECT ${EVENT_COLUMNS}, NULL::bigint AS scanned FROM events
+               WHERE ctid = ANY(ARRAY(SELECT at FROM scanned WHERE stream_type = ANY($4::text[])))
+               UNION ALL
+               (SELECT global_position, transaction_id, NULL::uuid, NULL::text, NULL::text, NULL::int, NULL::text,
+                       NULL::int, NULL::jsonb, NULL::jsonb, NULL::float8, NULL::float8, NULL::text, NULL::text,
+                       count(*) OVER () AS scanned
+                FROM scanned ORDER BY transaction_id DESC, global_position DESC LIMIT 1)
+             ) r ORDER BY scanned IS NOT NULL, transaction_id, global_position`,
+      values: [after.transactionId, after.globalPosition, limit, streamTypes],
     });
-    return rows.map((row) => toRecordedEvent(row, this.upcasters));
+    const marker = rows.at(-1);
+    if (!marker || marker.scanned === null) return { events: [], end: null, scanned: 0 };
+    return {
+      events: rows.slice(0, -1).map((row) => toRecordedEvent(row, this.upcasters)),
+      end: { transactionId: marker.transaction_id, globalPosition: marker.global_position },
+      scanned: Number(marker.scanned),
+    };
   }
 
   /** Re-derives the hash chain of a stream from its stored rows. */

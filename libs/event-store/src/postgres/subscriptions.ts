@@ -1,5 +1,11 @@
 import pg, { type Pool, type PoolClient } from 'pg';
-import { atOrAfter, START_OF_LOG, type LogPosition, type RecordedEvent } from '../domain/types.js';
+import {
+  atOrAfter,
+  START_OF_LOG,
+  type LogPosition,
+  type LogRead,
+  type RecordedEvent,
+} from '../domain/types.js';
 import type { PostgresEventStore } from './postgres-event-store.js';
 import { withTransaction } from './transactions.js';
 
@@ -12,6 +18,11 @@ const { escapeLiteral } = pg;
  */
 export interface Projection {
   readonly name: string;
+  /**
+   * The stream types whose events it takes; every event when absent. A runner whose projections
+   * all name theirs reads only those: the rest of the log is passed over in the database.
+   */
+  readonly streamTypes?: readonly string[];
   apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void>;
   /** Empties the read model, ahead of a replay from the start of the log. */
   reset(tx: PoolClient): Promise<void>;
@@ -29,8 +40,18 @@ export interface SubscriptionOptions {
 
 interface ReadAhead {
   from: LogPosition;
-  events: Promise<RecordedEvent[]>;
+  read: Promise<LogRead>;
 }
+
+/** The stream types a group of projections reads: undefined (all) unless every one names its own. */
+const streamTypesOf = (projections: readonly Projection[]) =>
+  projections.every((p) => p.streamTypes)
+    ? [...new Set(projections.flatMap((p) => p.streamTypes!))].sort()
+    : undefined;
+
+/** The events of `read` that `projection` takes. */
+const eventsFor = (projection: Projection, events: readonly RecordedEvent[]) =>
+  projection.streamTypes ? events.filter((e) => projection.streamTypes!.includes(e.streamType)) : events;
 
 const DIGITS = /^[0-9]+$/;
 
@@ -69,6 +90,8 @@ export class SubscriptionRunner {
   private readonly idlePollMs: number;
   /** The furthest checkpoint of each projection this runner has read or stored. */
   private readonly seen = new Map<string, LogPosition>();
+  /** What its reads of the log take (see Projection.streamTypes). */
+  private readonly streamTypes: readonly string[] | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -78,11 +101,12 @@ export class SubscriptionRunner {
   ) {
     this.batchSize = options.batchSize ?? 1000;
     this.idlePollMs = options.idlePollMs ?? 500;
+    this.streamTypes = streamTypesOf(projections);
   }
 
   /**
-   * Processes at most one batch for `projection`; answers how many events it
-   * applied. Unless `wait`, it gives up at once (answering 0) when another
+   * Processes at most one batch for `projection`; answers how many events of
+   * the log it passed (applied, or skipped as not its stream types). Unless `wait`, it gives up at once (answering 0) when another
    * runner holds the projection.
    */
   async processBatch(projection: Projection, options: { wait?: boolean } = {}): Promise<number> {
@@ -98,7 +122,7 @@ export class SubscriptionRunner {
     options: {
       wait?: boolean;
       /** A batch read ahead, already in hand (awaited before the transaction, which then never waits on the pool). */
-      prefetched?: { from: LogPosition; events: RecordedEvent[] };
+      prefetched?: { from: LogPosition; read: LogRead };
       /** Called with the end of a full batch, to start reading the next one. */
       readNext?: (after: LogPosition) => void;
     },
@@ -123,18 +147,18 @@ export class SubscriptionRunner {
       const reached: Array<{ name: string; at: LogPosition }> = [];
       for (const { from, projections: group } of groups.values()) {
         const ahead = options.prefetched;
-        const events =
+        const { events, end, scanned } =
           ahead && samePosition(ahead.from, from)
-            ? ahead.events
-            : await this.store.readAll(from, this.batchSize, client);
-        if (events.length === 0) continue;
-        const last = events.at(-1)!.position;
-        if (events.length === this.batchSize) options.readNext?.(last);
+            ? ahead.read
+            : await this.store.readAll(from, this.batchSize, client, this.streamTypes);
+        if (!end) continue;
+        if (scanned === this.batchSize) options.readNext?.(end);
         for (const projection of group) {
-          await projection.apply(client, events);
-          reached.push({ name: projection.name, at: last });
+          const taken = eventsFor(projection, events);
+          if (taken.length > 0) await projection.apply(client, taken);
+          reached.push({ name: projection.name, at: end });
         }
-        applied = Math.max(applied, events.length);
+        applied = Math.max(applied, scanned);
       }
       await client.query(`${checkpointsStatement(reached)}COMMIT`);
       for (const { name, at } of reached) this.see(name, at);
@@ -195,7 +219,7 @@ export class SubscriptionRunner {
 
   /**
    * Applies everything committed before the call (waiting for another runner of
-   * the same projection if need be); answers the number of events it applied.
+   * the same projection if need be); answers the number of events of the log it passed.
    */
   async catchUp(projection: Projection): Promise<number> {
     return this.catchUpGroup([projection]);
@@ -212,16 +236,16 @@ export class SubscriptionRunner {
    * early read sees what a later one would.
    */
   private readAhead(from: LogPosition): ReadAhead {
-    const events = this.store.readAll(from, this.batchSize);
-    events.catch(() => undefined); // a failure surfaces where the batch is awaited
-    return { from, events };
+    const read = this.store.readAll(from, this.batchSize, this.pool, this.streamTypes);
+    read.catch(() => undefined); // a failure surfaces where the batch is awaited
+    return { from, read };
   }
 
   private async catchUpGroup(projections: readonly Projection[]): Promise<number> {
     let total = 0;
     let next: ReadAhead | undefined;
     for (;;) {
-      const prefetched = next ? { from: next.from, events: await next.events } : undefined;
+      const prefetched = next ? { from: next.from, read: await next.read } : undefined;
       next = undefined;
       const applied = await this.processGroupBatch(projections, {
         wait: true,

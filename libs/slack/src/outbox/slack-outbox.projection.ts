@@ -22,6 +22,8 @@ const incidentIdOf = (event: RecordedEvent): string | null => {
  */
 export class SlackOutboxProjection implements Projection {
   readonly name = SLACK_OUTBOX_SUBSCRIPTION;
+  // Escalation's steps and pages are facts of the incident's own stream.
+  readonly streamTypes = ['incident'];
 
   constructor(
     private readonly channelSeverities: readonly string[],
@@ -29,7 +31,6 @@ export class SlackOutboxProjection implements Projection {
   ) {}
 
   async apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
-    // Escalation's steps and pages are facts of the incident's own stream.
     const relevant = events.filter((e) => e.streamType === 'incident' && incidentIdOf(e) !== null);
     if (relevant.length === 0) return;
     const ids = [...new Set(relevant.map((e) => incidentIdOf(e)!))];
