@@ -259,7 +259,7 @@ const main = async () => {
   if (process.env.BENCH_SKIP_INGEST !== '1') {
     results.push(
       ...(await onFreshDatabase((databaseUrl) =>
-        runIngestionBench(databaseUrl, { rounds: Math.max(3, Math.floor(ROUNDS / 2)), roundMs: ROUND_MS }),
+        runIngestionBench(databaseUrl, { rounds: Math.max(5, Math.floor(ROUNDS / 2)), roundMs: ROUND_MS }),
       )),
     );
   }

@@ -241,6 +241,51 @@ describe('alert ingestion', () => {
     assert.equal((await incidentsOf(service)).length, 1);
   });
 
+  it('a payload sent again is known by its bytes before parsing, or by its content when they differ', async () => {
+    const { key } = await integration('alertmanager');
+    const known = async (by: string) =>
+      (await t.runtime.metrics.ingestKnownPayloads.get()).values.find((v) => v.labels.by === by)?.value ?? 0;
+    const [bytes, receipt] = [await known('bytes'), await known('receipt')];
+    const payload = {
+      version: '4',
+      status: 'firing',
+      receiver: 'vigil',
+      groupKey: `{}:{alertname="${key}"}`,
+      groupLabels: { alertname: key },
+      commonLabels: {},
+      commonAnnotations: {},
+      externalURL: 'http://alertmanager.example.org:9093',
+      truncatedAlerts: 0,
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: key },
+          annotations: {},
+          startsAt: '2026-02-06T13:08:45.828Z',
+          endsAt: '0001-01-01T00:00:00Z',
+          fingerprint: 'ab12cd34ef56ab78',
+        },
+      ],
+    };
+    const send = (rawBody: string) =>
+      t.call('POST', `/v1/integrations/${key}/alertmanager`, {
+        key: null,
+        rawBody,
+        headers: { 'content-type': 'application/json' },
+      });
+    const first = await send(JSON.stringify(payload));
+    assert.equal(first.status, 202, JSON.stringify(first.body));
+    const events = await countEvents(t);
+    const same = await send(JSON.stringify(payload));
+    assert.deepEqual([same.status, same.body], [first.status, first.body]);
+    assert.equal(await known('bytes'), bytes + 1, 'the same bytes are known before parsing');
+    // Other bytes, same content (indented): parsed, then known by the receipt.
+    const indented = await send(JSON.stringify(payload, null, 2));
+    assert.deepEqual([indented.status, indented.body], [first.status, first.body]);
+    assert.equal(await known('receipt'), receipt + 1);
+    assert.equal(await countEvents(t), events, 'neither appended anything');
+  });
+
   it('Vigil JSON: fires and resolves; bad bodies name their fields; a key of another type is unknown here', async () => {
     const { key, service } = await integration('generic');
     const fired = await t.call('POST', `/v1/integrations/${key}/alerts`, {

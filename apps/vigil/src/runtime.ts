@@ -151,6 +151,7 @@ export const startRuntime = async (
   if (slack !== null) bindEscalation(slack, escalation, pool);
 
   const ingestion = new AlertIngestion(pool, store, silences, groupingRules, publish, {
+    onKnown: (by) => metrics.ingestKnownPayloads.inc({ by }),
     onBatch: (deliveries, seconds) => {
       metrics.ingestBatchDeliveries.observe(deliveries);
       metrics.ingestBatchDuration.observe(seconds);

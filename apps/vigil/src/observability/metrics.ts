@@ -27,6 +27,14 @@ export class VigilMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });
+  readonly ingestKnownPayloads = new Counter({
+    name: 'vigil_ingest_known_payloads_total',
+    help:
+      'Deliveries answered from memory as payloads this process saw committed, by how they were known ' +
+      '(bytes: the same bytes, before parsing; receipt: the same content, after)',
+    labelNames: ['by'] as const,
+    registers: [this.registry],
+  });
   readonly escalationSteps = new Counter({
     name: 'vigil_escalation_steps_total',
     help: 'Escalation steps fired, by what fired them (timer, manual, auditor)',

@@ -28,7 +28,12 @@ export interface IngestionOptions {
   maxInFlight?: number;
   /** Told of each committed transaction: how many deliveries it took and how long it ran. */
   onBatch?: (deliveries: number, seconds: number) => void;
+  /** Told of each delivery answered from memory, and whether its bytes or its receipt gave it away. */
+  onKnown?: (by: 'bytes' | 'receipt') => void;
 }
+
+/** The key a payload's bytes are remembered by, next to its receipt key. */
+const bytesKey = (integrationId: string, bytesHash: string) => `${integrationId}/bytes:${bytesHash}`;
 
 interface Waiting {
   delivery: Delivery;
@@ -68,6 +73,7 @@ export class AlertIngestion {
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
   private readonly onBatch: (deliveries: number, seconds: number) => void;
+  private readonly onKnown: (by: 'bytes' | 'receipt') => void;
 
   constructor(
     private readonly pool: Pool,
@@ -80,12 +86,28 @@ export class AlertIngestion {
     this.maxBatch = options.maxBatch ?? 128;
     this.maxInFlight = options.maxInFlight ?? 1;
     this.onBatch = options.onBatch ?? (() => undefined);
+    this.onKnown = options.onKnown ?? (() => undefined);
+  }
+
+  /**
+   * The first answer to a payload of exactly these bytes, if this process saw one committed for
+   * the integration: a receiver asks before parsing, so a re-send (Alertmanager sends every group
+   * again each group_interval) costs a hash and a lookup. Bytes taken before were valid, so
+   * whatever parsing would find, the answer stays the first one.
+   */
+  answerTo(integrationId: string, bytesHash: string): { response: unknown } | undefined {
+    const known = this.receipts.answer(bytesKey(integrationId, bytesHash));
+    if (known) this.onKnown('bytes');
+    return known;
   }
 
   deliver(delivery: Delivery): Promise<DeliveryOutcome> {
     // A payload this process saw committed gets its first answer again, and appends nothing.
     const known = this.receipts.answer(receiptKey(delivery));
-    if (known) return Promise.resolve({ response: known.response, replayed: true });
+    if (known) {
+      this.onKnown('receipt');
+      return Promise.resolve({ response: known.response, replayed: true });
+    }
     return new Promise((resolve, reject) => {
       this.waiting.push({ delivery, resolve, reject });
       this.pump();
@@ -201,7 +223,11 @@ export class AlertIngestion {
           commitBatch(tx, this.store, deliveries, context),
         );
         remember();
-        deliveries.forEach((d, i) => this.receipts.remember(receiptKey(d), outcomes[i]!.response));
+        deliveries.forEach((d, i) => {
+          const { response } = outcomes[i]!;
+          this.receipts.remember(receiptKey(d), response);
+          if (d.bytesHash) this.receipts.remember(bytesKey(d.integration.id, d.bytesHash), response);
+        });
         this.onBatch(deliveries.length, (performance.now() - started) / 1000);
         // The store kept the new heads itself: the append committed in the same round trip.
         if (events.length > 0) this.onCommitted(events);

@@ -44,6 +44,8 @@ export interface Delivery {
   integration: Integration;
   /** Identifies the payload (a hash of its bytes, or the sender's message id): a retry gets the first answer and appends nothing. */
   payloadHash: string;
+  /** A hash of the payload's bytes as sent, when the receiver had them (see AlertIngestion.answerTo). */
+  bytesHash?: string;
   alerts: NormalisedAlert[];
   /** What to answer the sender (stored with the receipt). */
   response: unknown;
