@@ -22,6 +22,7 @@ import {
 import { createEscalation, type EscalationRuntime } from '#vigil/escalation';
 import { IncidentListProjection, IncidentTimelineProjection, incidentUpcasters } from '#vigil/incidents';
 import { bindEscalation, OUTBOX_RETENTION_DAYS, pruneSlackOutbox, SlackRuntime } from '#vigil/slack';
+import { CommitAnnouncer, CommitListener } from './database/commit-signals.js';
 import { createDataSource, migrate, poolOf } from './database/data-source.js';
 import type { DatabaseHandle } from './database/embedded-postgres.js';
 import { VigilMetrics } from './observability/metrics.js';
@@ -113,7 +114,7 @@ export const startRuntime = async (
   });
   const subscriptions = new SubscriptionRunner(pool, store, createProjections(), {
     batchSize: 5000,
-    idlePollMs: 200,
+    idlePollMs: config.subscriptionPollMs,
     onError: (name, err) => log.error({ err, subscription: name }, 'projection failed; retrying'),
   });
   const committed = new Set<(events: RecordedEvent[]) => void>();
@@ -158,6 +159,19 @@ export const startRuntime = async (
     },
   });
   committed.add((events) => ingestion.noteCommitted(events));
+  // Processes apart: one without the worker role tells the workers of its commits; a worker hears
+  // them and looks at once, as it does for its own.
+  if (!config.roles.worker) {
+    const announcer = new CommitAnnouncer(pool, log);
+    committed.add((events) => announcer.announce(events));
+  }
+  const listener = config.roles.worker
+    ? new CommitListener(database.url, log, (opening) => {
+        subscriptions.nudge();
+        slack?.nudge();
+        if (opening) escalation.worker.chase(opening);
+      })
+    : null;
 
   let retention: ScheduledTask | null = null;
   const runtime: Runtime = {
@@ -185,6 +199,7 @@ export const startRuntime = async (
     async close() {
       closing = true;
       await retention?.destroy();
+      await listener?.stop();
       await slack?.stop();
       await escalation.worker.stop();
       await subscriptions.stop();
@@ -196,6 +211,7 @@ export const startRuntime = async (
     await subscriptions.start();
     await slack?.start();
     escalation.worker.start();
+    await listener?.start();
     retention = cron.schedule('0 17 * * * *', () => pruneOldRows(runtime));
   }
   return runtime;

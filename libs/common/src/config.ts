@@ -10,6 +10,12 @@ export interface VigilConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   databasePoolSize: number;
   /**
+   * How often a worker's subscriptions look at the log when nothing woke them. Commits in the
+   * same process wake them at once, and so do commits of API processes on the same database
+   * (PostgreSQL NOTIFY); the poll is the fallback.
+   */
+  subscriptionPollMs: number;
+  /**
    * Where SNS signing certificates and subscription URLs may be fetched from.
    * `certHostPattern` null means AWS's SNS hosts over https, the only setting
    * for production; a pattern (matched against the URL's host and port) and
@@ -79,6 +85,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig =>
     roles: { api: roles.includes('api'), worker: roles.includes('worker') },
     logLevel: logLevel as VigilConfig['logLevel'],
     databasePoolSize: integer(env, 'VIGIL_DB_POOL_SIZE', 10, 2, 200),
+    subscriptionPollMs: integer(env, 'VIGIL_SUBSCRIPTION_POLL_MS', 200, 10, 3_600_000),
     sns: snsTrust(env),
     slack: slackSettings(env),
   };

@@ -1,5 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { LogPosition, RecordedEvent } from '#vigil/event-store';
+import { atOrAfter, type LogPosition, type RecordedEvent } from '#vigil/event-store';
 import { INCIDENT_STREAM_TYPE } from '#vigil/incidents';
 import type { EscalationEngine } from './escalation-engine.js';
 
@@ -63,22 +63,26 @@ export class EscalationWorker {
    * ended, which under load can be a few milliseconds after it committed.
    */
   onCommitted = (events: readonly RecordedEvent[]): void => {
-    if (!this.started) return;
     const opening = events.findLast(
       (e) =>
         e.streamType === INCIDENT_STREAM_TYPE &&
         (e.type === 'IncidentOpened' || e.type === 'IncidentReopened'),
     );
-    if (!opening) return;
+    if (opening) this.chase(opening.position);
+  };
+
+  /** Ticks until the starter has taken in the log up to `position`, where an opening was committed. */
+  chase(position: LogPosition): void {
+    if (!this.started) return;
     // One loop for every opening waiting, however many arrive: it chases the newest of them.
-    this.wanted = opening.position;
+    if (!this.wanted || atOrAfter(position, this.wanted)) this.wanted = position;
     if (!this.chasing) {
       this.chasing = true;
       void this.track('tick', () => this.tickUntilTakenIn()).finally(() => {
         this.chasing = false;
       });
     }
-  };
+  }
 
   private wanted: LogPosition | null = null;
   private chasing = false;

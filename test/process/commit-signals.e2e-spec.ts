@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { waitFor } from '../support/fake-slack.js';
+
+describe('an API process and a worker process apart', () => {
+  let api: TestApp;
+  let worker: TestApp;
+  before(async () => {
+    api = await startTestApp({ roles: 'api' });
+    // The worker would look at the log again only in an hour: only a signal can wake it sooner.
+    worker = await startTestApp({ roles: 'worker', env: { VIGIL_SUBSCRIPTION_POLL_MS: '3600000' } });
+  });
+  after(async () => {
+    await api.close();
+    await worker.close();
+  });
+
+  it("the worker hears the API's commits at once: the incident is in the read model", async () => {
+    const service = `apart-${randomUUID().slice(0, 8)}`;
+    const created = await api.call('POST', '/v1/integrations', {
+      body: { name: 'apart', service, type: 'generic' },
+    });
+    assert.equal(created.status, 201);
+    const { key } = created.body as { key: string };
+    const alert = await api.call('POST', `/v1/integrations/${key}/alerts`, {
+      key: null,
+      body: { dedupKey: 'disk', summary: 'Disk full on db-1' },
+    });
+    assert.equal(alert.status, 202, JSON.stringify(alert.body));
+    const listed = await waitFor(async () => {
+      const res = await api.call('GET', `/v1/incidents?service=${service}`);
+      return (res.body as { items: Array<{ title: string }> }).items[0];
+    }, 'the incident in the read model');
+    assert.equal(listed.title, 'Disk full on db-1');
+  });
+});
