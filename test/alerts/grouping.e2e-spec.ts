@@ -136,6 +136,20 @@ describe('grouping rules per service', () => {
 
 describe('group commit', () => {
   let t: TestApp;
+  /** A generic alert of group `groupKey`, firing or resolved; its fact names the alert and the action. */
+  const alertOf = (dedupKey: string, groupKey: string, action: 'trigger' | 'resolve' = 'trigger') => ({
+    source: 'generic' as const,
+    action,
+    dedupKey,
+    groupKey,
+    fact: `${action === 'trigger' ? 'firing' : 'resolved'}|${dedupKey}`,
+    severity: 'SEV2' as const,
+    summary: dedupKey,
+    labels: {},
+    annotations: {},
+    links: [],
+    startsAt: '2026-01-01T00:00:00.000Z',
+  });
   before(async () => {
     t = await startTestApp();
   });
@@ -237,24 +251,11 @@ describe('group commit', () => {
       service: `shared-${randomUUID().slice(0, 8)}`,
       type: 'generic',
     });
-    const alert = (dedupKey: string) => ({
-      source: 'generic' as const,
-      action: 'trigger' as const,
-      dedupKey,
-      groupKey: 'shared',
-      fact: `firing|${dedupKey}`,
-      severity: 'SEV2' as const,
-      summary: dedupKey,
-      labels: {},
-      annotations: {},
-      links: [],
-      startsAt: '2026-01-01T00:00:00.000Z',
-    });
     const deliver = (ingestion: AlertIngestion, dedupKey: string) =>
       ingestion.deliver({
         integration,
         payloadHash: `shared-${dedupKey}`,
-        alerts: [alert(dedupKey)],
+        alerts: [alertOf(dedupKey, 'shared')],
         response: { dedupKey },
         now: new Date().toISOString(),
       });
@@ -282,19 +283,6 @@ describe('group commit', () => {
   });
 
   describe('batches that guess', () => {
-    const alertOf = (dedupKey: string, groupKey: string, action: 'trigger' | 'resolve' = 'trigger') => ({
-      source: 'generic' as const,
-      action,
-      dedupKey,
-      groupKey,
-      fact: `${action === 'trigger' ? 'firing' : 'resolved'}|${dedupKey}`,
-      severity: 'SEV2' as const,
-      summary: dedupKey,
-      labels: {},
-      annotations: {},
-      links: [],
-      startsAt: '2026-01-01T00:00:00.000Z',
-    });
     const setUp = async () => {
       const { integration } = await t.runtime.integrations.create({
         name: 'guess',

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { latestOpening } from '#vigil/escalation';
 import type { LogPosition, RecordedEvent } from '#vigil/event-store';
 
 /** The PostgreSQL channel on which Vigil processes tell each other that events were committed. */
@@ -18,11 +19,6 @@ interface Signal {
   opening: LogPosition | null;
 }
 
-const openingOf = (events: readonly RecordedEvent[]): LogPosition | null =>
-  events.findLast(
-    (e) => e.streamType === 'incident' && (e.type === 'IncidentOpened' || e.type === 'IncidentReopened'),
-  )?.position ?? null;
-
 /**
  * Tells the worker processes on the same database that a process without the worker role
  * committed events (PostgreSQL NOTIFY), so its read models, escalation and Slack delivery look
@@ -39,7 +35,7 @@ export class CommitAnnouncer {
   ) {}
 
   announce(events: readonly RecordedEvent[]): void {
-    const opening = openingOf(events);
+    const opening = latestOpening(events);
     this.pending = { opening: opening ?? this.pending?.opening ?? null };
     if (!this.sending) void this.send();
   }

@@ -274,12 +274,16 @@ const writesOf = (
   return { requests, snapshots };
 };
 
-/** Writes the snapshots, each only over an older one (a statement with its values written in). */
-const writeSnapshots = (snapshots: Writes['snapshots']) =>
+/** Writes the snapshots of `rows` (a jsonb expression), each only over an older one. */
+const upsertSnapshots = (rows: string) =>
   `INSERT INTO alert_group_snapshots
-   SELECT * FROM jsonb_populate_recordset(null::alert_group_snapshots, ${textLiteral(JSON.stringify(snapshots))}::jsonb)
+   SELECT * FROM jsonb_populate_recordset(null::alert_group_snapshots, ${rows})
    ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state
    WHERE alert_group_snapshots.version < EXCLUDED.version`;
+
+/** The snapshot write of the long way, its values written in. */
+const writeSnapshots = (snapshots: Writes['snapshots']) =>
+  upsertSnapshots(`${textLiteral(JSON.stringify(snapshots))}::jsonb`);
 
 /** The answers, the events committed, and what to keep in memory once the commit is known. */
 const finish = (
@@ -317,21 +321,20 @@ const receiptValues = (deliveries: readonly Delivery[]) =>
     .join(', ');
 
 /**
- * Takes the groups' advisory locks, in one fixed order, after the claim (reading its result
- * makes the claim go first): two batches carrying the same payloads or groups cannot deadlock.
+ * Takes the advisory locks of the groups in `streamIds` (a text[] expression), in one fixed
+ * order, after the claim (reading its result makes the claim go first): two batches carrying the
+ * same payloads or groups cannot deadlock.
  */
-const lockGroups = (streamIds: readonly string[]) =>
+const lockGroups = (streamIds: string) =>
   `SELECT count(pg_advisory_xact_lock(hashtext('vigil-alert-group'), k)) AS n
    FROM (SELECT DISTINCT hashtext(s) AS k
-         FROM unnest(ARRAY[${streamIds.map(textLiteral).join(', ')}]::text[]) s,
-              (SELECT count(*) FROM claimed) AS after_claims
+         FROM unnest(${streamIds}) s, (SELECT count(*) FROM claimed) AS after_claims
          ORDER BY 1) keys`;
 
 /**
  * What a guessed batch does in the statement of its append (see appendManyInOneStatement):
  * claims every receipt ($2), failing the statement (SQLSTATE VG410, migration 0014) if any was
- * taken already; then locks the groups ($3) as lockGroups does; writes the snapshots ($4), each
- * only over an older one.
+ * taken already; then locks the groups ($3); writes the snapshots ($4).
  */
 const CLAIM_ALL_AND_LOCK = `
   receipt AS MATERIALIZED (
@@ -340,15 +343,8 @@ const CLAIM_ALL_AND_LOCK = `
     INSERT INTO delivery_receipts (integration_id, payload_hash, response)
     SELECT integration_id, payload_hash, response FROM receipt ORDER BY integration_id, payload_hash
     ON CONFLICT DO NOTHING RETURNING 1
-  ), locked AS (
-    SELECT count(pg_advisory_xact_lock(hashtext('vigil-alert-group'), k)) AS n
-    FROM (SELECT DISTINCT hashtext(s) AS k FROM unnest($3::text[]) s, (SELECT count(*) FROM claimed) AS after_claims
-          ORDER BY 1) keys
-  ), snapshot AS (
-    INSERT INTO alert_group_snapshots
-    SELECT * FROM jsonb_populate_recordset(null::alert_group_snapshots, $4::jsonb)
-    ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state
-    WHERE alert_group_snapshots.version < EXCLUDED.version
+  ), locked AS (${lockGroups('$3::text[]')}
+  ), snapshot AS (${upsertSnapshots('$4::jsonb')}
   ), gate AS (
     SELECT vigil_refuse_taken_receipts((SELECT count(*)::int FROM receipt), (SELECT count(*)::int FROM claimed))
            AND (SELECT n FROM locked) >= 0 AS ok
@@ -375,7 +371,7 @@ const beginClaimAndLock = async (
        INSERT INTO delivery_receipts (integration_id, payload_hash, response)
        SELECT i, h, r FROM (VALUES ${receiptValues(deliveries)}) AS d(i, h, r) ORDER BY i, h
        ON CONFLICT DO NOTHING RETURNING integration_id, payload_hash),
-     locked AS (${lockGroups(streamIds)})
+     locked AS (${lockGroups(`ARRAY[${streamIds.map(textLiteral).join(', ')}]::text[]`)})
      SELECT array(SELECT integration_id || '/' || payload_hash FROM claimed) AS claimed,
             (SELECT n FROM locked) AS locks,
             (SELECT coalesce(json_agg(json_build_object('stream_id', s.stream_id, 'version', s.version, 'state', s.state)), '[]')

@@ -17,6 +17,13 @@ export interface EscalationWorkerOptions {
  * (or killing) the process loses nothing. An opening committed in this process fires level 1 at once
  * instead of waiting for the next tick.
  */
+/** Where the last incident opening or reopening among `events` stands in the log; null: none. */
+export const latestOpening = (events: readonly RecordedEvent[]): LogPosition | null =>
+  events.findLast(
+    (e) =>
+      e.streamType === INCIDENT_STREAM_TYPE && (e.type === 'IncidentOpened' || e.type === 'IncidentReopened'),
+  )?.position ?? null;
+
 /** Between passes that chase openings just committed. */
 const CHASE_PAUSE_MS = 10;
 
@@ -63,12 +70,8 @@ export class EscalationWorker {
    * ended, which under load can be a few milliseconds after it committed.
    */
   onCommitted = (events: readonly RecordedEvent[]): void => {
-    const opening = events.findLast(
-      (e) =>
-        e.streamType === INCIDENT_STREAM_TYPE &&
-        (e.type === 'IncidentOpened' || e.type === 'IncidentReopened'),
-    );
-    if (opening) this.chase(opening.position);
+    const opening = latestOpening(events);
+    if (opening) this.chase(opening);
   };
 
   /** Ticks until the starter has taken in the log up to `position`, where an opening was committed. */
