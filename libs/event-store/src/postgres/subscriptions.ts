@@ -360,6 +360,8 @@ export class SubscriptionRunner {
   }
 
   private idle(ms: number): Promise<void> {
+    // Stopped while a round ran: its nudge found no one waiting, so do not wait out a whole poll.
+    if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
