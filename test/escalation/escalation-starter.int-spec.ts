@@ -116,4 +116,45 @@ describe('the escalation starter (a checkpointed subscription)', () => {
     await withTransaction(pool, (tx) => starter.apply(tx, events.slice(0, 1)));
     assert.deepEqual(await rowsOf([a, b]), first);
   });
+  it('once a batch that armed a first step commits, it tells the engine (the worker fires it at once); one that armed none does not', async () => {
+    const fresh = createEscalation({
+      pool,
+      store,
+      commands: runner,
+      clock: new ManualClock(new Date(NOW)),
+      publish: () => undefined,
+    });
+    let told = 0;
+    fresh.engine.whenArmed = () => told++;
+    const { starter } = fresh.engine;
+    const user = await fresh.users.create({ name: 'Jo' });
+    const policy = await fresh.policies.create(
+      { name: 'Q', levels: [{ targets: [{ kind: 'user', id: user.id }], delayMinutes: 5 }] },
+      actor,
+      NOW,
+    );
+    const service = `armed-${randomUUID().slice(0, 8)}`;
+    await fresh.policies.attach(policy.id, { service, severity: null }, actor, NOW);
+    const openedOn = async (svc: string) => {
+      const incidentId = randomUUID();
+      await send(incidentId, {
+        type: 'OpenIncident',
+        data: { incidentId, title: 't', service: svc, severity: 'SEV2' },
+      });
+      return store.readStream(incidentStreamId(incidentId));
+    };
+
+    const unrouted = await openedOn(`${service}-none`);
+    await withTransaction(pool, (tx) => starter.apply(tx, unrouted));
+    starter.afterCommit();
+    assert.equal(told, 0, 'no policy applies: nothing armed');
+
+    const routed = await openedOn(service);
+    await withTransaction(pool, (tx) => starter.apply(tx, routed));
+    assert.equal(told, 0, 'not before the commit is known');
+    starter.afterCommit();
+    assert.equal(told, 1);
+    starter.afterCommit();
+    assert.equal(told, 1, 'told once per arming');
+  });
 });

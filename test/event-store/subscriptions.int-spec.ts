@@ -292,4 +292,56 @@ describe('subscriptions', () => {
     );
     await pool.query(`DROP TABLE ${table}`);
   });
+  it('tells a projection once its batch committed, never for one rolled back; a replay leaves one that is not rebuildable alone', async () => {
+    const prefix = `told-${randomUUID()}`;
+    const told: string[] = [];
+    const kept = collector(prefix);
+    // Like the escalation starter: what it wrote is state of its own, which no reset empties.
+    const keeper: Projection = {
+      ...kept.projection,
+      rebuildable: false,
+      afterCommit: () => told.push('kept'),
+      reset: async () => undefined,
+    };
+    const rebuilt = collector(prefix);
+    const view: Projection = { ...rebuilt.projection, afterCommit: () => told.push('view') };
+    const runner = new SubscriptionRunner(pool, store, [view, keeper]);
+    await runner.catchUpAll();
+    told.length = 0;
+
+    const happen = (n: number) =>
+      store.append({
+        streamId: `${prefix}-${n}`,
+        streamType: 'test',
+        expectedVersion: 0,
+        events: [{ type: 'Happened', data: { n } }],
+      });
+    await happen(1);
+    await runner.catchUpAll();
+    assert.deepEqual(told.sort(), ['kept', 'view']);
+    told.length = 0;
+    await runner.catchUpAll();
+    assert.deepEqual([...told], [], 'a round that applied nothing tells no one');
+
+    // In a batch that fails after the view applied, the view is not told: nothing committed.
+    const failing: Projection = {
+      name: `failing-${randomUUID()}`,
+      apply: async () => {
+        throw new Error('broken');
+      },
+      reset: async () => undefined,
+    };
+    const other = collector(prefix);
+    const otherView: Projection = { ...other.projection, afterCommit: () => told.push('other') };
+    await assert.rejects(new SubscriptionRunner(pool, store, [otherView, failing]).catchUpAll(), /broken/);
+    assert.deepEqual([...told], []);
+
+    await runner.replay();
+    assert.equal(kept.seen.length, 1, 'not fed history again');
+    assert.deepEqual(
+      rebuilt.seen.map((e) => e.data),
+      [{ n: 1 }],
+      'the view rebuilt from the start of the log',
+    );
+  });
 });

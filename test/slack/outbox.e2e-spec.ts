@@ -335,4 +335,20 @@ describe('Slack: messages through the outbox', () => {
       await other.close();
     }
   });
+  it('a replay of the read models pages no one again, even once retention pruned the rows sent', async () => {
+    await settled();
+    const id = await openIncident();
+    const user = 'U0REPLAY01';
+    await page(id, user);
+    await waitFor(() => pagesTo(user)[0], 'the DM');
+    await settled();
+    // As retention does after OUTBOX_RETENTION_DAYS: nothing would stop the page being planned again.
+    await pool().query(`DELETE FROM slack_outbox WHERE incident_id = $1`, [id]);
+    const events = await s.t.runtime.subscriptions.replay();
+    assert.ok(events > 0, 'the read models were rebuilt from the log');
+    await settled();
+    const { rowCount } = await pool().query(`SELECT 1 FROM slack_outbox WHERE incident_id = $1`, [id]);
+    assert.equal(rowCount, 0, 'nothing planned again');
+    assert.equal(pagesTo(user).length, 1, 'the page sent once');
+  });
 });

@@ -112,11 +112,6 @@ export const startRuntime = async (
     upcasters: new UpcasterChain(incidentUpcasters),
     onAppended: (n) => metrics.eventsAppended.inc(n),
   });
-  const subscriptions = new SubscriptionRunner(pool, store, createProjections(), {
-    batchSize: 5000,
-    idlePollMs: config.subscriptionPollMs,
-    onError: (name, err) => log.error({ err, subscription: name }, 'projection failed; retrying'),
-  });
   const committed = new Set<(events: RecordedEvent[]) => void>();
   const publish = (events: RecordedEvent[]) => {
     subscriptions.nudge();
@@ -127,7 +122,6 @@ export const startRuntime = async (
   const clock = options.clock ?? new SystemClock();
   const slack = config.slack ? new SlackRuntime(config.slack, { pool, store, commands, clock, log }) : null;
   if (slack === null) log.info('Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to turn it on');
-  else committed.add(() => slack.nudge());
   const groupingRules = new GroupingRules(pool);
   const escalation = createEscalation({
     pool,
@@ -147,7 +141,19 @@ export const startRuntime = async (
       error: (message, err) => log.error({ err }, message),
     },
   });
-  committed.add(escalation.worker.onCommitted);
+  // One round of the worker's subscriptions reads the log once for the read models, the
+  // escalation starter and the Slack outbox. First steps the starter arms fire as soon as the round
+  // commits; outbox rows it writes go to the dispatcher then.
+  const subscriptions = new SubscriptionRunner(
+    pool,
+    store,
+    [...createProjections(), escalation.engine.starter, ...(slack ? [slack.projection] : [])],
+    {
+      batchSize: 5000,
+      idlePollMs: config.subscriptionPollMs,
+      onError: (name, err) => log.error({ err, subscription: name }, 'projection failed; retrying'),
+    },
+  );
   // /incident escalate, oncall and page, the Escalate button, and Slack users as Vigil users.
   if (slack !== null) bindEscalation(slack, escalation, pool);
 
@@ -163,14 +169,10 @@ export const startRuntime = async (
   // them and looks at once, as it does for its own.
   if (!config.roles.worker) {
     const announcer = new CommitAnnouncer(pool, log);
-    committed.add((events) => announcer.announce(events));
+    committed.add(() => announcer.announce());
   }
   const listener = config.roles.worker
-    ? new CommitListener(database.url, log, (opening) => {
-        subscriptions.nudge();
-        slack?.nudge();
-        if (opening) escalation.worker.chase(opening);
-      })
+    ? new CommitListener(database.url, log, () => subscriptions.nudge())
     : null;
 
   let retention: ScheduledTask | null = null;
@@ -208,8 +210,9 @@ export const startRuntime = async (
     },
   };
   if (config.roles.worker) {
-    await subscriptions.start();
+    // Slack first: it sets the outbox's first checkpoint before the round can take it from the start.
     await slack?.start();
+    await subscriptions.start();
     escalation.worker.start();
     await listener?.start();
     retention = cron.schedule('0 17 * * * *', () => pruneOldRows(runtime));

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
 import type { Clock, SlackConfig } from '#vigil/common';
-import { SubscriptionRunner, type CommandRunner, type PostgresEventStore } from '#vigil/event-store';
+import type { CommandRunner, PostgresEventStore } from '#vigil/event-store';
 import { incidentDecider, incidentStreamId, type OpenedIncident } from '#vigil/incidents';
 import { cardOf, type IncidentCard } from './domain/blocks.js';
 import type { RetryPolicy } from './domain/retry.js';
@@ -24,7 +24,7 @@ export interface SlackRuntimeDeps {
 }
 
 export interface SlackRuntimeOptions {
-  /** How often the outbox subscription and the dispatcher look for work from other processes. */
+  /** How often the dispatcher looks for work from other processes. */
   idlePollMs?: number;
   retryPolicy?: RetryPolicy;
   concurrency?: number;
@@ -50,8 +50,9 @@ const slackLogger = (log: Logger): SlackLogger => {
 
 /**
  * The Slack app's stateful half, built once per process when Slack is on: the Web API client
- * (retries off, so the outbox decides), the ports to users and escalation, and, in the worker
- * role, the outbox subscription and its dispatcher. The HTTP half (Bolt) is SlackModule.
+ * (retries off, so the outbox decides), the ports to users and escalation, the outbox projection
+ * (run by the worker's subscription round) and, in the worker role, its dispatcher. The HTTP half
+ * (Bolt) is SlackModule.
  */
 export class SlackRuntime {
   readonly client: WebClient;
@@ -59,20 +60,16 @@ export class SlackRuntime {
   users: SlackUserLookup = new NoSlackUsers();
   /** Replaced when the escalation lib's Escalations is bound. */
   escalation: EscalationPort = new EscalationNotConfigured();
+  /** Run by the worker's subscription round (see `start`); wakes the dispatcher once its rows commit. */
   readonly projection: SlackOutboxProjection;
-  readonly subscription: SubscriptionRunner;
   readonly dispatcher: SlackDispatcher;
   private running = false;
-  private loop: Promise<void> | null = null;
-  private wakeLoop: (() => void) | null = null;
-  private readonly idlePollMs: number;
 
   constructor(
     readonly config: SlackConfig,
     private readonly deps: SlackRuntimeDeps,
     options: SlackRuntimeOptions = {},
   ) {
-    this.idlePollMs = options.idlePollMs ?? 200;
     this.client = new WebClient(config.botToken, {
       slackApiUrl: config.apiUrl,
       retryConfig: { retries: 0 },
@@ -80,8 +77,9 @@ export class SlackRuntime {
       timeout: 10_000,
       logger: slackLogger(deps.log),
     });
-    this.projection = new SlackOutboxProjection(config.channelSeverities, deps.clock);
-    this.subscription = new SubscriptionRunner(deps.pool, deps.store, [this.projection], { batchSize: 1000 });
+    this.projection = new SlackOutboxProjection(config.channelSeverities, deps.clock, () =>
+      this.dispatcher.wake(),
+    );
     this.dispatcher = new SlackDispatcher(
       {
         pool: deps.pool,
@@ -122,8 +120,9 @@ export class SlackRuntime {
   }
 
   /**
-   * Worker role: starts the outbox subscription and the dispatcher. A first start begins at the
-   * end of the log, so turning Slack on never pages anyone about history.
+   * Worker role: starts the dispatcher. The outbox projection runs in the worker's subscription
+   * round, which must start after this: a first start sets its checkpoint at the end of the log,
+   * so turning Slack on never pages anyone about history.
    */
   async start(): Promise<void> {
     if (this.running) return;
@@ -134,7 +133,6 @@ export class SlackRuntime {
        ON CONFLICT (subscription_name) DO NOTHING`,
       [SLACK_OUTBOX_SUBSCRIPTION],
     );
-    this.loop = this.run();
     this.dispatcher.start();
     this.client.auth.test().then(
       (who) => this.deps.log.info({ team: who.team, user: who.user }, 'Slack is on'),
@@ -146,42 +144,6 @@ export class SlackRuntime {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wakeLoop?.();
-    await this.loop;
     await this.dispatcher.stop();
-  }
-
-  /** Events were just committed in this process: turn them into outbox rows now. */
-  nudge(): void {
-    this.wakeLoop?.();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      try {
-        const applied = await this.subscription.processBatch(this.projection);
-        // The batch has committed: its rows are visible to the dispatcher.
-        if (applied > 0) this.dispatcher.wake();
-        if (applied === 1000) continue;
-        await this.idle(this.idlePollMs);
-      } catch (error) {
-        this.deps.log.error({ err: error }, 'Slack outbox subscription failed; retrying');
-        await this.idle(1000);
-      }
-    }
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wakeLoop = null;
-        resolve();
-      }, ms);
-      this.wakeLoop = () => {
-        clearTimeout(timer);
-        this.wakeLoop = null;
-        resolve();
-      };
-    });
   }
 }

@@ -1,7 +1,5 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { latestOpening } from '#vigil/escalation';
-import type { LogPosition, RecordedEvent } from '#vigil/event-store';
 
 /** The PostgreSQL channel on which Vigil processes tell each other that events were committed. */
 export const COMMITTED_CHANNEL = 'vigil_committed';
@@ -14,11 +12,6 @@ export const COMMITTED_CHANNEL = 'vigil_committed';
  */
 export const SIGNAL_GAP_MS = 25;
 
-/** What a signal carries: where the newest incident opening (or reopening) of the commit stands. */
-interface Signal {
-  opening: LogPosition | null;
-}
-
 /**
  * Tells the worker processes on the same database that a process without the worker role
  * committed events (PostgreSQL NOTIFY), so its read models, escalation and Slack delivery look
@@ -27,16 +20,15 @@ interface Signal {
  */
 export class CommitAnnouncer {
   private sending = false;
-  private pending: Signal | null = null;
+  private pending = false;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly log: Logger,
   ) {}
 
-  announce(events: readonly RecordedEvent[]): void {
-    const opening = latestOpening(events);
-    this.pending = { opening: opening ?? this.pending?.opening ?? null };
+  announce(): void {
+    this.pending = true;
     if (!this.sending) void this.send();
   }
 
@@ -44,9 +36,8 @@ export class CommitAnnouncer {
     this.sending = true;
     try {
       while (this.pending) {
-        const signal = this.pending;
-        this.pending = null;
-        await this.pool.query(`SELECT pg_notify($1, $2)`, [COMMITTED_CHANNEL, JSON.stringify(signal)]);
+        this.pending = false;
+        await this.pool.query(`SELECT pg_notify($1, '')`, [COMMITTED_CHANNEL]);
         await new Promise((resolve) => setTimeout(resolve, SIGNAL_GAP_MS));
       }
     } catch (err) {
@@ -60,8 +51,8 @@ export class CommitAnnouncer {
 
 /**
  * Hears the signals of CommitAnnouncer on a connection of its own (LISTEN holds it), and calls
- * `onSignal` with the opening each carries. A dropped connection is opened again a second later;
- * meanwhile the polls go on as before.
+ * `onSignal` for each. A dropped connection is opened again a second later; meanwhile the polls
+ * go on as before.
  */
 export class CommitListener {
   private client: pg.Client | null = null;
@@ -71,20 +62,12 @@ export class CommitListener {
   constructor(
     private readonly databaseUrl: string,
     private readonly log: Logger,
-    private readonly onSignal: (opening: LogPosition | null) => void,
+    private readonly onSignal: () => void,
   ) {}
 
   async start(): Promise<void> {
     const client = new pg.Client({ connectionString: this.databaseUrl });
-    client.on('notification', (message) => {
-      let opening: LogPosition | null = null;
-      try {
-        opening = (JSON.parse(message.payload ?? '{}') as Partial<Signal>).opening ?? null;
-      } catch {
-        // Someone else's payload on our channel: a plain wake-up.
-      }
-      this.onSignal(opening);
-    });
+    client.on('notification', () => this.onSignal());
     const reconnect = (err?: unknown) => {
       if (this.closed || this.client !== client) return;
       this.client = null;
@@ -103,7 +86,7 @@ export class CommitListener {
       return;
     }
     // Whatever was committed while not listening is found now.
-    this.onSignal(null);
+    this.onSignal();
   }
 
   async stop(): Promise<void> {

@@ -113,8 +113,13 @@ export class EscalationEngine {
   private readonly folded = new FoldedStateCache<Incident>(10_000);
   private chain: Promise<unknown> = Promise.resolve();
   private queued: Promise<{ started: number; fired: number }> | null = null;
-  /** A pass asked for that must look for due steps whatever it takes in (every pass but a chase). */
-  private fireAnyway = false;
+  /**
+   * Called once a batch of the starter that armed first steps has committed. The worker role sets
+   * it while it runs, to fire them at once (`fireArmed`) instead of at the next tick.
+   */
+  whenArmed: (() => void) | null = null;
+  /** The queued pass must take in openings first (a tick), not only fire what is armed. */
+  private catchUpFirst = false;
   private readonly graceMs: number;
   private readonly parallelism: number;
 
@@ -129,7 +134,8 @@ export class EscalationEngine {
     private readonly hooks: EscalationHooks = {},
     options: EscalationEngineOptions = {},
   ) {
-    this.starter = new EscalationStarter(store, policies);
+    // Whichever runner applies the starter: its own below, or the worker's subscription round.
+    this.starter = new EscalationStarter(store, policies, () => this.whenArmed?.());
     this.starterRunner = new SubscriptionRunner(pool, store, [this.starter], { batchSize: 1000 });
     this.graceMs = options.auditGraceMs ?? 10_000;
     this.parallelism = options.parallelism ?? 4;
@@ -137,24 +143,26 @@ export class EscalationEngine {
 
   /**
    * One pass: take in incidents opened or reopened since the last, then fire every step due by the
-   * clock. Calls within a process run one after another; a call made while one waits shares it. A
-   * `chase` (right after this process committed openings) skips the firing when what it took in
-   * armed nothing.
+   * clock. Passes within a process run one after another; a call made while one waits shares it.
    */
-  tick(options: { chase?: boolean } = {}): Promise<{ started: number; fired: number }> {
-    if (!options.chase) this.fireAnyway = true;
+  tick(): Promise<{ started: number; fired: number }> {
+    this.catchUpFirst = true;
+    return this.pass();
+  }
+
+  /** Fires the steps due now, without taking in openings: the starter just armed first steps. */
+  fireArmed(): Promise<{ started: number; fired: number }> {
+    return this.pass();
+  }
+
+  private pass(): Promise<{ started: number; fired: number }> {
     if (this.queued) return this.queued;
     const run = this.chain.then(async () => {
       this.queued = null;
-      const fireAnyway = this.fireAnyway;
-      this.fireAnyway = false;
-      this.starter.takeArmed();
-      const started = await this.catchUpStarter();
-      // A pass chasing openings that took them in here and armed no first step (no policy applies)
-      // has nothing new to fire: the timer tick fires the rest. If another worker took them in, it
-      // may have armed one, so then look.
-      const nothingNew = !fireAnyway && started > 0 && this.starter.takeArmed() === 0;
-      const fired = nothingNew ? 0 : await this.fireDue(this.clock.now(), 'timer', ESCALATION_ACTOR);
+      const catchUp = this.catchUpFirst;
+      this.catchUpFirst = false;
+      const started = catchUp ? await this.catchUpStarter() : 0;
+      const fired = await this.fireDue(this.clock.now(), 'timer', ESCALATION_ACTOR);
       return { started, fired };
     });
     this.queued = run;

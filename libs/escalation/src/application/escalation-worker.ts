@@ -1,6 +1,4 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import { atOrAfter, type LogPosition, type RecordedEvent } from '#vigil/event-store';
-import { INCIDENT_STREAM_TYPE } from '#vigil/incidents';
 import type { EscalationEngine } from './escalation-engine.js';
 
 export interface EscalationWorkerOptions {
@@ -14,19 +12,9 @@ export interface EscalationWorkerOptions {
 /**
  * The worker role's clocks: a node-cron tick every second (take in openings, fire due steps) and
  * the auditor every 15 seconds. They only find work; what is due lives in PostgreSQL, so stopping
- * (or killing) the process loses nothing. An opening committed in this process fires level 1 at once
- * instead of waiting for the next tick.
+ * (or killing) the process loses nothing. Openings do not wait for a tick: the starter rides in the
+ * worker's subscription round, and first steps it arms fire as soon as that round commits.
  */
-/** Where the last incident opening or reopening among `events` stands in the log; null: none. */
-export const latestOpening = (events: readonly RecordedEvent[]): LogPosition | null =>
-  events.findLast(
-    (e) =>
-      e.streamType === INCIDENT_STREAM_TYPE && (e.type === 'IncidentOpened' || e.type === 'IncidentReopened'),
-  )?.position ?? null;
-
-/** Between passes that chase openings just committed. */
-const CHASE_PAUSE_MS = 10;
-
 export class EscalationWorker {
   private tasks: ScheduledTask[] = [];
   private readonly running = new Set<Promise<unknown>>();
@@ -45,6 +33,7 @@ export class EscalationWorker {
   start(): void {
     if (this.started) return;
     this.started = true;
+    this.engine.whenArmed = () => void this.track('firing', () => this.engine.fireArmed());
     // Overlaps are handled here rather than by node-cron's noOverlap, which warns on the console each
     // time: ticks queue behind one another (a waiting one is shared), a running audit skips the next.
     const options = { suppressMissedWarning: true };
@@ -64,55 +53,10 @@ export class EscalationWorker {
     void this.track('tick', () => this.engine.tick());
   }
 
-  /**
-   * Wakes the tick for openings and reopenings this process just committed, until the starter has
-   * taken them in: a subscription sees an event only once every transaction older than its own has
-   * ended, which under load can be a few milliseconds after it committed.
-   */
-  onCommitted = (events: readonly RecordedEvent[]): void => {
-    const opening = latestOpening(events);
-    if (opening) this.chase(opening);
-  };
-
-  /** Ticks until the starter has taken in the log up to `position`, where an opening was committed. */
-  chase(position: LogPosition): void {
-    if (!this.started) return;
-    // One loop for every opening waiting, however many arrive: it chases the newest of them.
-    if (!this.wanted || atOrAfter(position, this.wanted)) this.wanted = position;
-    if (!this.chasing) {
-      this.chasing = true;
-      void this.track('tick', () => this.tickUntilTakenIn()).finally(() => {
-        this.chasing = false;
-      });
-    }
-  }
-
-  private wanted: LogPosition | null = null;
-  private chasing = false;
-
-  private async tickUntilTakenIn(): Promise<void> {
-    for (let attempt = 0; attempt < 40 && this.started; attempt++) {
-      // A short pause lets openings that arrive together share one pass instead of a pass each.
-      await new Promise((resolve) => setTimeout(resolve, CHASE_PAUSE_MS));
-      const wanted = this.wanted;
-      if (!wanted) return;
-      await this.engine.tick({ chase: true });
-      if (await this.engine.hasTakenIn(wanted)) {
-        // Openings that came while this pass ran are chased on; none: done.
-        if (this.wanted === wanted) {
-          this.wanted = null;
-          return;
-        }
-        attempt = -1;
-        continue;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25 - CHASE_PAUSE_MS));
-    }
-  }
-
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.engine.whenArmed = null;
     for (const task of this.tasks) await task.destroy();
     this.tasks = [];
     await Promise.allSettled([...this.running]);

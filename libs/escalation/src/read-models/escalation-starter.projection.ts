@@ -43,12 +43,16 @@ class Routes {
 export class EscalationStarter implements Projection {
   readonly name = 'escalation-starter@1';
   readonly streamTypes = [INCIDENT_STREAM_TYPE];
-  /** First steps written since `takeArmed` was last asked (a batch rolled back may have counted too). */
+  /** Its timers are the escalations' durable state: a replay of the read models leaves them be. */
+  readonly rebuildable = false;
+  /** First steps written since the last commit was told (a batch rolled back may have counted too: one look for nothing). */
   private armed = 0;
 
   constructor(
     private readonly store: PostgresEventStore,
     private readonly policies: Policies,
+    /** Told once a batch that wrote first steps has committed: they are due now. */
+    private readonly onArmed: () => void = () => undefined,
   ) {}
 
   async apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
@@ -166,11 +170,9 @@ export class EscalationStarter implements Projection {
     });
   }
 
-  /** How many first steps were written since the last call. */
-  takeArmed(): number {
-    const armed = this.armed;
+  afterCommit(): void {
+    if (this.armed > 0) this.onArmed();
     this.armed = 0;
-    return armed;
   }
 
   async reset(): Promise<void> {

@@ -24,6 +24,13 @@ export interface Projection {
    */
   readonly streamTypes?: readonly string[];
   apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void>;
+  /** Called once the transaction of a batch that applied events to it has committed. */
+  afterCommit?(): void;
+  /**
+   * False for a projection whose rows are state of their own, not a view of the log (the
+   * escalation starter's timers): `replay` neither empties it nor feeds it history again.
+   */
+  readonly rebuildable?: boolean;
   /** Empties the read model, ahead of a replay from the start of the log. */
   reset(tx: PoolClient): Promise<void>;
 }
@@ -145,6 +152,7 @@ export class SubscriptionRunner {
       }
       let applied = 0;
       const reached: Array<{ name: string; at: LogPosition }> = [];
+      const fed: Projection[] = [];
       for (const { from, projections: group } of groups.values()) {
         const ahead = options.prefetched;
         const { events, end, scanned } =
@@ -155,13 +163,17 @@ export class SubscriptionRunner {
         if (scanned === this.batchSize) options.readNext?.(end);
         for (const projection of group) {
           const taken = eventsFor(projection, events);
-          if (taken.length > 0) await projection.apply(client, taken);
+          if (taken.length > 0) {
+            await projection.apply(client, taken);
+            fed.push(projection);
+          }
           reached.push({ name: projection.name, at: end });
         }
         applied = Math.max(applied, scanned);
       }
       await client.query(`${checkpointsStatement(reached)}COMMIT`);
       for (const { name, at } of reached) this.see(name, at);
+      for (const projection of fed) projection.afterCommit?.();
       return applied;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -272,11 +284,13 @@ export class SubscriptionRunner {
   /**
    * Drops every read model and rebuilds it from position 0, reading the log once
    * for all of them (measured faster on two cores than one reader per projection);
-   * answers the number of events read.
+   * answers the number of events read. Projections that are not rebuildable keep
+   * their rows and checkpoint.
    */
   async replay(): Promise<number> {
-    for (const p of this.projections) await this.reset(p);
-    return this.catchUpAll();
+    const rebuilt = this.projections.filter((p) => p.rebuildable !== false);
+    for (const p of rebuilt) await this.reset(p);
+    return this.catchUpGroup(rebuilt);
   }
 
   async checkpoint(name: string, db: Pool | PoolClient = this.pool): Promise<LogPosition> {

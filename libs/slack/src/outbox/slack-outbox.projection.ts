@@ -17,18 +17,28 @@ const incidentIdOf = (event: RecordedEvent): string | null => {
  * subscription's checkpoint: a batch either leaves both its rows and its new checkpoint, or
  * neither. Rows are unique per (event, action), so a batch applied again adds nothing.
  *
- * Not a read model: it is never reset or replayed (a replay would page people about history),
- * and it runs on its own SubscriptionRunner, outside `createProjections()`.
+ * Not a read model: it rides in the worker's subscription round with them, but is never reset or
+ * replayed (a replay would page people about history).
  */
 export class SlackOutboxProjection implements Projection {
   readonly name = SLACK_OUTBOX_SUBSCRIPTION;
   // Escalation's steps and pages are facts of the incident's own stream.
   readonly streamTypes = ['incident'];
+  readonly rebuildable = false;
+  /** Outbox rows written since the last commit was told (a batch rolled back may have counted too). */
+  private written = 0;
 
   constructor(
     private readonly channelSeverities: readonly string[],
     private readonly clock: Clock,
+    /** Told once a batch that wrote outbox rows has committed: the dispatcher can send them. */
+    private readonly onWritten: () => void = () => undefined,
   ) {}
+
+  afterCommit(): void {
+    if (this.written > 0) this.onWritten();
+    this.written = 0;
+  }
 
   async apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
     const relevant = events.filter((e) => e.streamType === 'incident' && incidentIdOf(e) !== null);
@@ -64,6 +74,7 @@ export class SlackOutboxProjection implements Projection {
       );
     }
     if (outbox.length > 0) {
+      this.written += outbox.length;
       // ORDER BY ordinality: row ids follow the log, which is the order the dispatcher keeps per incident.
       await tx.query(
         `INSERT INTO slack_outbox (event_id, action, incident_id, payload, due_at)
