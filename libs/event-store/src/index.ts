@@ -10,3 +10,4 @@ export * from './postgres/command-runner.js';
 export * from './postgres/transactions.js';
 export * from './postgres/bulk-insert.js';
 export * from './postgres/folded-state-cache.js';
+export * from './domain/recent-map.js';

@@ -35,6 +35,14 @@ describe('canonical JSON', () => {
     assert.equal(canonicalJson({ '\u00e9': 1, e: 2, E: 3 }), '{"E":3,"e":2,"\u00e9":1}');
   });
 
+  it('writes keys that need escaping escaped, the same the first time and every time after', () => {
+    const value = { 'a"b': 1, 'tab\there': [{ 'a"b': true }], plain: 'x' };
+    const expected = '{"a\\"b":1,"plain":"x","tab\\there":[{"a\\"b":true}]}';
+    assert.equal(canonicalJson(value), expected);
+    assert.equal(canonicalJson(value), expected);
+    assert.equal(canonicalJson({ 'a"b': 1, plain: 'x' }), '{"a\\"b":1,"plain":"x"}', 'keys already in order');
+  });
+
   it('matches the canonical form of the whole envelope, so a key order change in jsonb cannot break a hash', () => {
     const c = content(1, { b: 2, a: 1 });
     const reordered = {

@@ -16,10 +16,22 @@ export interface HashedContent {
   occurredAt: string;
 }
 
+/** Object keys as JSON strings, for the short keys that come back in every event. */
+const quotedKeys = new Map<string, string>();
+const quoted = (key: string) => {
+  let json = quotedKeys.get(key);
+  if (json === undefined) {
+    json = JSON.stringify(key);
+    if (key.length <= 64 && quotedKeys.size < 10_000) quotedKeys.set(key, json);
+  }
+  return json;
+};
+
 /**
  * JSON with object keys sorted by UTF-16 code units, as RFC 8785 orders them; for
  * the strings, finite numbers, booleans and nulls of a JSON document, ECMAScript's
- * own number and string serialisation is the one RFC 8785 prescribes.
+ * own number and string serialisation is the one RFC 8785 prescribes. It runs for
+ * every event appended, so keys already in order are not sorted again.
  */
 export const canonicalJson = (value: unknown): string => {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
@@ -29,17 +41,27 @@ export const canonicalJson = (value: unknown): string => {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      out +=
-        (i ? ',' : '') + (item === undefined || typeof item === 'function' ? 'null' : canonicalJson(item));
+      if (i > 0) out += ',';
+      out += item === undefined || typeof item === 'function' ? 'null' : canonicalJson(item);
     }
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      keys.sort();
+      break;
+    }
+  }
   let out = '{';
-  for (const key of Object.keys(record).sort()) {
+  let first = true;
+  for (const key of keys) {
     const item = record[key];
     if (item === undefined || typeof item === 'function') continue;
-    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(item)}`;
+    if (!first) out += ',';
+    first = false;
+    out += `${quoted(key)}:${canonicalJson(item)}`;
   }
   return `${out}}`;
 };
