@@ -5,7 +5,6 @@ import {
   FoldedStateCache,
   SubscriptionRunner,
   withTransaction,
-  type LogPosition,
   type PostgresEventStore,
   type RecordedEvent,
 } from '#vigil/event-store';
@@ -173,11 +172,6 @@ export class EscalationEngine {
   /** Events the starter has taken in; waits for another worker holding it. */
   catchUpStarter(): Promise<number> {
     return this.starterRunner.catchUp(this.starter);
-  }
-
-  /** Whether the starter has taken in the log up to `position` (an event's place in it). */
-  hasTakenIn(position: LogPosition): Promise<boolean> {
-    return this.starterRunner.hasApplied(this.starter.name, position);
   }
 
   /** Fires every pending step due at or before `dueBy`; answers how many steps it appended. */

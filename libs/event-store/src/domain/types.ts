@@ -40,12 +40,6 @@ export interface LogRead {
 
 export const START_OF_LOG: LogPosition = { transactionId: '0', globalPosition: '0' };
 
-/** Whether `a` is at or after `b` in the log's order (transaction, then position). */
-export const atOrAfter = (a: LogPosition, b: LogPosition): boolean => {
-  const tx = BigInt(a.transactionId) - BigInt(b.transactionId);
-  return tx > 0n || (tx === 0n && BigInt(a.globalPosition) >= BigInt(b.globalPosition));
-};
-
 export interface RecordedEvent<Type extends string = string, Data = unknown> {
   eventId: string;
   streamId: string;

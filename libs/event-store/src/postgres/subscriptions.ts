@@ -1,11 +1,5 @@
 import pg, { type Pool, type PoolClient } from 'pg';
-import {
-  atOrAfter,
-  START_OF_LOG,
-  type LogPosition,
-  type LogRead,
-  type RecordedEvent,
-} from '../domain/types.js';
+import { START_OF_LOG, type LogPosition, type LogRead, type RecordedEvent } from '../domain/types.js';
 import type { PostgresEventStore } from './postgres-event-store.js';
 import { withTransaction } from './transactions.js';
 
@@ -95,8 +89,6 @@ export class SubscriptionRunner {
   private loops: Promise<void>[] = [];
   private readonly batchSize: number;
   private readonly idlePollMs: number;
-  /** The furthest checkpoint of each projection this runner has read or stored. */
-  private readonly seen = new Map<string, LogPosition>();
   /** What its reads of the log take (see Projection.streamTypes). */
   private readonly streamTypes: readonly string[] | undefined;
 
@@ -172,7 +164,6 @@ export class SubscriptionRunner {
         applied = Math.max(applied, scanned);
       }
       await client.query(`${checkpointsStatement(reached)}COMMIT`);
-      for (const { name, at } of reached) this.see(name, at);
       for (const projection of fed) projection.afterCommit?.();
       return applied;
     } catch (error) {
@@ -208,25 +199,7 @@ export class SubscriptionRunner {
         { transactionId: String(r.transaction_id), globalPosition: String(r.global_position) },
       ]),
     );
-    for (const [name, at] of stored) this.see(name, at);
     return new Map(locked.map((name) => [name, stored.get(name) ?? START_OF_LOG]));
-  }
-
-  private see(name: string, at: LogPosition) {
-    const before = this.seen.get(name);
-    if (!before || atOrAfter(at, before)) this.seen.set(name, at);
-  }
-
-  /**
-   * Whether `projection` has applied the log up to `position`: answered from what this runner
-   * last read or stored when that is far enough (checkpoints only move on), else from the table.
-   */
-  async hasApplied(projection: string, position: LogPosition): Promise<boolean> {
-    const seen = this.seen.get(projection);
-    if (seen && atOrAfter(seen, position)) return true;
-    const stored = await this.checkpoint(projection);
-    this.see(projection, stored);
-    return atOrAfter(stored, position);
   }
 
   /**
@@ -278,7 +251,6 @@ export class SubscriptionRunner {
       await projection.reset(tx);
       await tx.query(`DELETE FROM subscription_checkpoints WHERE subscription_name = $1`, [projection.name]);
     });
-    this.seen.delete(projection.name);
   }
 
   /**
