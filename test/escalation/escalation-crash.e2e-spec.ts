@@ -38,10 +38,17 @@ describe('escalation survives kill -9', () => {
       const text = await res.text();
       return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
     };
+    const layerStart = new Date(Date.now() - 3_600_000);
     const setup = await setUpEscalation(call, {
-      layerStart: new Date(Date.now() - 3_600_000).toISOString(),
+      layerStart: layerStart.toISOString(),
       delays: [DELAY_MINUTES, DELAY_MINUTES],
     });
+    // Alice's first turn ends at the first 09:00 UTC handoff after the layer starts; Bob's follows.
+    const handoff = new Date(layerStart);
+    handoff.setUTCHours(9, 0, 0, 0);
+    if (handoff <= layerStart) handoff.setUTCDate(handoff.getUTCDate() + 1);
+    const onCallAt = (at: string) =>
+      Date.parse(at) < handoff.getTime() ? setup.users.alice : setup.users.bob;
     const opened = await call('POST', '/v1/incidents', {
       body: { title: 'Disk full', severity: 'SEV2', service: setup.service },
     });
@@ -80,12 +87,11 @@ describe('escalation survives kill -9', () => {
       steps[1]!.data.delayMs >= 1000,
       `level 2 fired late and records it (${steps[1]!.data.delayMs} ms)`,
     );
+    const paged = events.filter((e) => e.type === 'ResponderPaged');
     assert.deepEqual(
-      events
-        .filter((e) => e.type === 'ResponderPaged')
-        .map((e) => [e.data.level, e.data.userId ?? e.data.channelId]),
+      paged.map((e) => [e.data.level, e.data.userId ?? e.data.channelId]),
       [
-        [1, setup.users.alice],
+        [1, onCallAt(paged[0]!.occurredAt)],
         [2, setup.users.carol],
         [2, 'C0ESCALATE'],
       ],
