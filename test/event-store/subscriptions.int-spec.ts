@@ -226,6 +226,35 @@ describe('subscriptions', () => {
     assert.equal(await runner.catchUp(typed), 0, 'nothing left to pass');
   });
 
+  it('an event held back by an older transaction is taken once that ends, though nothing signals it', async () => {
+    const prefix = `held-${randomUUID()}`;
+    const { projection, seen } = collector(prefix);
+    // It would look at the log again only in an hour: only its own retry can find the event sooner.
+    const runner = new SubscriptionRunner(pool, store, [projection], { idlePollMs: 3_600_000 });
+    await runner.catchUp(projection);
+    const older = await pool.connect();
+    try {
+      await older.query('BEGIN');
+      await older.query('SELECT pg_current_xact_id()'); // holds a transaction id below the append's
+      await runner.start();
+      await store.append({
+        streamId: `${prefix}-a`,
+        streamType: 'test',
+        expectedVersion: 0,
+        events: [{ type: 'A', data: {} }],
+      });
+      runner.nudge(); // what an append in this process does; its round cannot take A yet
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(seen.length, 0, 'A must wait while the older transaction is open');
+      await older.query('COMMIT'); // appended nothing, so it wakes no one
+      await waitFor(async () => seen.length === 1, 'A to be taken without a signal');
+      assert.equal(seen[0]!.type, 'A');
+    } finally {
+      older.release();
+      await runner.stop();
+    }
+  });
+
   it('a failing projection is set apart: the others go on, and it catches up once it works again', async () => {
     const prefix = `apart-${randomUUID()}`;
     const table = `apart_${process.pid}`;

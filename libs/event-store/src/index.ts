@@ -11,3 +11,4 @@ export * from './postgres/transactions.js';
 export * from './postgres/bulk-insert.js';
 export * from './postgres/folded-state-cache.js';
 export * from './domain/recent-map.js';
+export * from './domain/wakeup.js';

@@ -2,6 +2,7 @@ import pg, { type Pool, type PoolClient } from 'pg';
 import { START_OF_LOG, type LogPosition, type LogRead, type RecordedEvent } from '../domain/types.js';
 import type { PostgresEventStore } from './postgres-event-store.js';
 import { withTransaction } from './transactions.js';
+import { Wakeup } from '../domain/wakeup.js';
 
 const { escapeLiteral } = pg;
 
@@ -56,24 +57,41 @@ const eventsFor = (projection: Projection, events: readonly RecordedEvent[]) =>
 
 const DIGITS = /^[0-9]+$/;
 
+/** How soon a subscription looks again at events it could not take yet (doubling while they wait). */
+const HELD_BACK_FIRST_LOOK_MS = 20;
+
+/** A log position written into a statement, checked to be two numbers first. */
+const positionLiterals = (at: LogPosition) => {
+  if (!DIGITS.test(at.transactionId) || !DIGITS.test(at.globalPosition)) {
+    throw new Error(`not a log position: ${at.transactionId}/${at.globalPosition}`);
+  }
+  return `'${at.transactionId}'::xid8, ${at.globalPosition}::bigint`;
+};
+
 /**
  * The statement that stores checkpoints, with its values written in (sent together with COMMIT
  * in one round trip, so it cannot take parameters); empty when there is nothing to store.
  */
 const checkpointsStatement = (reached: ReadonlyArray<{ name: string; at: LogPosition }>) => {
   if (reached.length === 0) return '';
-  const rows = reached.map(({ name, at }) => {
-    if (!DIGITS.test(at.transactionId) || !DIGITS.test(at.globalPosition)) {
-      throw new Error(`not a log position: ${at.transactionId}/${at.globalPosition}`);
-    }
-    return `(${escapeLiteral(name)}, '${at.transactionId}'::xid8, ${at.globalPosition}, now())`;
-  });
+  const rows = reached.map(({ name, at }) => `(${escapeLiteral(name)}, ${positionLiterals(at)}, now())`);
   return `INSERT INTO subscription_checkpoints (subscription_name, transaction_id, global_position, updated_at)
           VALUES ${rows.join(', ')}
           ON CONFLICT (subscription_name) DO UPDATE
             SET transaction_id = EXCLUDED.transaction_id, global_position = EXCLUDED.global_position,
                 updated_at = EXCLUDED.updated_at;
           `;
+};
+
+/** Whether the log holds any event after `at`, visible or not yet (a statement of its own, after COMMIT). */
+const eventsBeyondStatement = (at: LogPosition) =>
+  `SELECT EXISTS (SELECT 1 FROM events WHERE (transaction_id, global_position) > (${positionLiterals(at)})) AS beyond`;
+
+const comparePositions = (a: LogPosition, b: LogPosition) => {
+  const byTransaction = BigInt(a.transactionId) - BigInt(b.transactionId);
+  if (byTransaction !== 0n) return byTransaction < 0n ? -1 : 1;
+  const byPosition = BigInt(a.globalPosition) - BigInt(b.globalPosition);
+  return byPosition === 0n ? 0 : byPosition < 0n ? -1 : 1;
 };
 
 const samePosition = (a: LogPosition, b: LogPosition) =>
@@ -85,7 +103,7 @@ const samePosition = (a: LogPosition, b: LogPosition) =>
  */
 export class SubscriptionRunner {
   private running = false;
-  private readonly wake = new Set<() => void>();
+  private readonly wakeup = new Wakeup();
   private loops: Promise<void>[] = [];
   private readonly batchSize: number;
   private readonly idlePollMs: number;
@@ -109,7 +127,7 @@ export class SubscriptionRunner {
    * runner holds the projection.
    */
   async processBatch(projection: Projection, options: { wait?: boolean } = {}): Promise<number> {
-    return this.processGroupBatch([projection], options);
+    return (await this.processGroupBatch([projection], options)).scanned;
   }
 
   /**
@@ -124,8 +142,14 @@ export class SubscriptionRunner {
       prefetched?: { from: LogPosition; read: LogRead };
       /** Called with the end of a full batch, to start reading the next one. */
       readNext?: (after: LogPosition) => void;
+      /**
+       * Also find out, after the commit and in the same round trip, whether the log holds events
+       * beyond where the batch left the projections: committed since its read, or held back by
+       * an older transaction still running (see `readAll`).
+       */
+      lookBeyond?: boolean;
     },
-  ): Promise<number> {
+  ): Promise<{ scanned: number; beyond: boolean }> {
     // Round trips, not rows, are what a live batch of a few events costs: the transaction takes
     // three (begin, lock and checkpoints; the read; checkpoints and commit) plus what each read
     // model writes, however many projections share it.
@@ -145,12 +169,15 @@ export class SubscriptionRunner {
       let applied = 0;
       const reached: Array<{ name: string; at: LogPosition }> = [];
       const fed: Projection[] = [];
+      let lowest: LogPosition | null = null; // where the furthest-behind projection now stands
       for (const { from, projections: group } of groups.values()) {
         const ahead = options.prefetched;
         const { events, end, scanned } =
           ahead && samePosition(ahead.from, from)
             ? ahead.read
             : await this.store.readAll(from, this.batchSize, client, this.streamTypes);
+        const now = end ?? from;
+        if (!lowest || comparePositions(now, lowest) < 0) lowest = now;
         if (!end) continue;
         if (scanned === this.batchSize) options.readNext?.(end);
         for (const projection of group) {
@@ -163,9 +190,13 @@ export class SubscriptionRunner {
         }
         applied = Math.max(applied, scanned);
       }
-      await client.query(`${checkpointsStatement(reached)}COMMIT`);
+      const beyondStatement = options.lookBeyond && lowest ? `;${eventsBeyondStatement(lowest)}` : '';
+      const results = (await client.query(
+        `${checkpointsStatement(reached)}COMMIT${beyondStatement}`,
+      )) as unknown as pg.QueryResult | pg.QueryResult[];
       for (const projection of fed) projection.afterCommit?.();
-      return applied;
+      const last = Array.isArray(results) ? results.at(-1) : results;
+      return { scanned: applied, beyond: beyondStatement !== '' && last?.rows[0]?.beyond === true };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -232,7 +263,7 @@ export class SubscriptionRunner {
     for (;;) {
       const prefetched = next ? { from: next.from, read: await next.read } : undefined;
       next = undefined;
-      const applied = await this.processGroupBatch(projections, {
+      const { scanned: applied } = await this.processGroupBatch(projections, {
         wait: true,
         prefetched,
         readNext: (after) => (next = this.readAhead(after)),
@@ -289,9 +320,7 @@ export class SubscriptionRunner {
 
   /** Wakes idle loops now, e.g. right after this process appended. */
   nudge(): void {
-    const waiting = [...this.wake];
-    this.wake.clear();
-    for (const w of waiting) w();
+    this.wakeup.wake();
   }
 
   async start(): Promise<void> {
@@ -318,13 +347,19 @@ export class SubscriptionRunner {
       this.options.onError?.(projection.name, error);
       apart.set(projection, Date.now() + 1000);
     };
+    let heldBackMs = 0;
     while (this.running) {
+      // A nudge during the round (a commit it may have read too early for) starts another at once.
+      const mark = this.wakeup.mark();
       let full = false;
+      let scanned = 0;
+      let beyond = false;
       const together = this.projections.filter((p) => !apart.has(p));
       const alone = [...apart].filter(([, at]) => at <= Date.now()).map(([p]) => p);
       if (together.length > 0) {
         try {
-          full = (await this.processGroupBatch(together, {})) === this.batchSize;
+          ({ scanned, beyond } = await this.processGroupBatch(together, { lookBeyond: true }));
+          full = scanned === this.batchSize;
         } catch (error) {
           // Find out which of them failed: each tries again on its own.
           if (together.length === 1) fail(together[0]!, error);
@@ -340,22 +375,14 @@ export class SubscriptionRunner {
         }
       }
       if (full) continue;
-      const retry = Math.min(...apart.values()) - Date.now();
-      await this.idle(Math.max(0, Math.min(this.idlePollMs, retry)));
+      // Events the round could not take yet: committed after its read (their signal may have come
+      // from another process before it), or held back behind an older transaction still running,
+      // whose end signals nothing when it appended nothing. Look again soon, backing off for as
+      // long as nothing new becomes visible.
+      heldBackMs = !beyond ? 0 : scanned > 0 || heldBackMs === 0 ? HELD_BACK_FIRST_LOOK_MS : heldBackMs * 2;
+      const retry = Math.min(...apart.values(), Date.now() + (heldBackMs || Infinity)) - Date.now();
+      // Stopped while a round ran: stop's nudge ends this sleep before it starts.
+      await this.wakeup.sleep(Math.max(0, Math.min(this.idlePollMs, retry)), mark);
     }
-  }
-
-  private idle(ms: number): Promise<void> {
-    // Stopped while a round ran: its nudge found no one waiting, so do not wait out a whole poll.
-    if (!this.running) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wake.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake.add(done);
-    });
   }
 }

@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { WebClient } from '@slack/web-api';
 import type { Clock } from '#vigil/common';
+import { Wakeup } from '#vigil/event-store';
 import {
   channelNameOf,
   incidentMessage,
@@ -127,7 +128,7 @@ export const outcomeOf = (error: unknown): FailedCall => {
 export class SlackDispatcher {
   private running = false;
   private lanes: Promise<void>[] = [];
-  private readonly waiting = new Set<() => void>();
+  private readonly wakeup = new Wakeup();
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly idlePollMs: number;
@@ -158,9 +159,7 @@ export class SlackDispatcher {
 
   /** Wakes idle lanes now (new rows were just committed). */
   wake(): void {
-    const waiting = [...this.waiting];
-    this.waiting.clear();
-    for (const w of waiting) w();
+    this.wakeup.wake();
   }
 
   /** Sends every due row, one after another; answers how many were handled. */
@@ -172,26 +171,16 @@ export class SlackDispatcher {
 
   private async lane(): Promise<void> {
     while (this.running) {
+      // Rows committed while this lane's claim ran wake it again at once, not after a poll.
+      const mark = this.wakeup.mark();
       try {
         if (await this.sendOne()) continue;
-        await this.idle(this.idlePollMs);
+        await this.wakeup.sleep(this.idlePollMs, mark);
       } catch (error) {
         this.deps.log.error({ err: error }, 'Slack outbox: a lane failed; retrying');
-        await this.idle(1000);
+        await this.wakeup.sleep(1000, this.wakeup.mark());
       }
     }
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiting.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.waiting.add(done);
-    });
   }
 
   /** Claims one due row and handles it; false when nothing is due. */
