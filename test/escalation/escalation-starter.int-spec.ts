@@ -4,7 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { ManualClock } from '#vigil/common';
 import { createEscalation, type EscalationRuntime } from '#vigil/escalation';
-import { CommandRunner, PostgresEventStore, UpcasterChain, withTransaction } from '#vigil/event-store';
+import {
+  CommandRunner,
+  PostgresEventStore,
+  UpcasterChain,
+  withTransaction,
+  type RecordedEvent,
+} from '#vigil/event-store';
 import {
   incidentDecider,
   incidentStreamId,
@@ -115,6 +121,46 @@ describe('the escalation starter (a checkpointed subscription)', () => {
     await withTransaction(pool, (tx) => starter.apply(tx, events));
     await withTransaction(pool, (tx) => starter.apply(tx, events.slice(0, 1)));
     assert.deepEqual(await rowsOf([a, b]), first);
+  });
+  it("routes a batch of openings in one go: the severity's own route over the service's, each policy at its version then", async () => {
+    const user = await escalation.users.create({ name: 'Kai' });
+    const levels = [{ targets: [{ kind: 'user' as const, id: user.id }], delayMinutes: 5 }];
+    const general = await escalation.policies.create({ name: 'general', levels }, actor, NOW);
+    const major = await escalation.policies.create({ name: 'major', levels }, actor, NOW);
+    await escalation.policies.change(major.id, { name: 'major, v2', levels }, actor, NOW);
+    const service = `routes-${randomUUID().slice(0, 8)}`;
+    await escalation.policies.attach(general.id, { service, severity: null }, actor, NOW);
+    await escalation.policies.attach(major.id, { service, severity: 'SEV1' }, actor, NOW);
+
+    const openings = [
+      [randomUUID(), service, 'SEV1'],
+      [randomUUID(), service, 'SEV3'],
+      [randomUUID(), `${service}-none`, 'SEV1'],
+    ] as const;
+    const events: RecordedEvent[] = [];
+    for (const [incidentId, svc, severity] of openings) {
+      await send(incidentId, {
+        type: 'OpenIncident',
+        data: { incidentId, title: 't', service: svc, severity },
+      });
+      events.push(...(await store.readStream(incidentStreamId(incidentId))));
+    }
+    await withTransaction(pool, (tx) => escalation.engine.starter.apply(tx, events));
+    const { rows } = await pool.query(
+      `SELECT incident_id, status, policy_id, policy_version FROM escalation_cycles WHERE incident_id = ANY($1::uuid[])`,
+      [openings.map(([id]) => id)],
+    );
+    const byIncident = new Map(rows.map((r) => [r.incident_id, [r.status, r.policy_id, r.policy_version]]));
+    assert.deepEqual(
+      openings.map(([id]) => byIncident.get(id)),
+      [
+        ['escalating', major.id, 2],
+        ['escalating', general.id, 1],
+        ['no-policy', null, null],
+      ],
+    );
+    const timers = await rowsOf(openings.map(([id]) => id));
+    assert.equal(timers.timers.length, 2, 'a first step for each routed opening, none for the other');
   });
   it('once a batch that armed a first step commits, it tells the engine (the worker fires it at once); one that armed none does not', async () => {
     const fresh = createEscalation({

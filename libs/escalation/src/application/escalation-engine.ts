@@ -134,7 +134,7 @@ export class EscalationEngine {
     options: EscalationEngineOptions = {},
   ) {
     // Whichever runner applies the starter: its own below, or the worker's subscription round.
-    this.starter = new EscalationStarter(store, policies, () => this.whenArmed?.());
+    this.starter = new EscalationStarter(store, () => this.whenArmed?.());
     this.starterRunner = new SubscriptionRunner(pool, store, [this.starter], { batchSize: 1000 });
     this.graceMs = options.auditGraceMs ?? 10_000;
     this.parallelism = options.parallelism ?? 4;

@@ -43,6 +43,15 @@ const policyOf = (state: Extract<PolicyState, { status: 'active' }>): Escalation
 });
 
 /**
+ * The statement that finds the route of a service at some severities (an SQL text[]): the route
+ * for the incident's own severity if there is one, else the one for any severity ('*'). Shared by
+ * `Policies.resolve` and the escalation starter, which runs it for a batch of openings at once.
+ */
+export const routeQuery = (service: string, severities: string) =>
+  `SELECT policy_id FROM escalation_routes WHERE service = ${service} AND severity = ANY(${severities})
+   ORDER BY severity = '*' LIMIT 1`;
+
+/**
  * Escalation policies (a stream of versions each) and the routes from services to them (a stream per
  * service, mirrored into `escalation_routes` in the same transaction for quick lookups).
  */
@@ -160,8 +169,7 @@ export class Policies {
   async resolve(service: string, severity: string | null, db: Pool | PoolClient = this.pool) {
     const { rows } = await db.query<{ policy_id: string }>({
       name: 'vigil-escalation-route',
-      text: `SELECT policy_id FROM escalation_routes WHERE service = $1 AND severity = ANY($2::text[])
-             ORDER BY severity = '*' LIMIT 1`,
+      text: routeQuery('$1', '$2::text[]'),
       values: [service, severity === null ? ['*'] : [severity, '*']],
     });
     const policyId = rows[0]?.policy_id;

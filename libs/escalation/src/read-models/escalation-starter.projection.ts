@@ -8,7 +8,10 @@ import {
   type IncidentEvent,
   type IncidentOpened,
 } from '#vigil/incidents';
-import type { Policies } from '../application/policies.js';
+import { routeQuery } from '../application/policies.js';
+import { policyStreamId } from '../domain/policy-events.js';
+
+type Opening = { incidentId: string; cycle: number; service: string; severity: string; openedAt: string };
 
 /**
  * Starts escalation: for each incident opened or reopened, a row in `escalation_cycles` (with the
@@ -18,28 +21,6 @@ import type { Policies } from '../application/policies.js';
  * incident's own decision would refuse them anyway). Rows are only ever added or closed, so applying a
  * batch again changes nothing. Not a read model to rebuild: `reset` keeps the timers.
  */
-type Opening = { incidentId: string; cycle: number; service: string; severity: string; openedAt: string };
-
-/** Policy lookups within one batch: each (service, severity) asked once. */
-class Routes {
-  private readonly known = new Map<string, Promise<{ policyId: string; version: number } | null>>();
-
-  constructor(
-    private readonly policies: Policies,
-    private readonly tx: PoolClient,
-  ) {}
-
-  resolve(service: string, severity: string) {
-    const key = `${service}\u0000${severity}`;
-    let route = this.known.get(key);
-    if (!route) {
-      route = this.policies.resolve(service, severity, this.tx);
-      this.known.set(key, route);
-    }
-    return route;
-  }
-}
-
 export class EscalationStarter implements Projection {
   readonly name = 'escalation-starter@1';
   readonly streamTypes = [INCIDENT_STREAM_TYPE];
@@ -50,18 +31,16 @@ export class EscalationStarter implements Projection {
 
   constructor(
     private readonly store: PostgresEventStore,
-    private readonly policies: Policies,
     /** Told once a batch that wrote first steps has committed: they are due now. */
     private readonly onArmed: () => void = () => undefined,
   ) {}
 
   async apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
-    // Openings are gathered and written together (one statement for the cycles, one for their first
-    // timers); anything that closes rows writes the gathered ones first, so the order of facts holds.
+    // Openings are gathered and written together (one statement for their cycles and first timers);
+    // anything that closes rows writes the gathered ones first, so the order of facts holds.
     const openings: Opening[] = [];
-    const routes = new Routes(this.policies, tx);
     const flush = async () => {
-      if (openings.length > 0) await this.start(tx, openings.splice(0), routes);
+      if (openings.length > 0) await this.start(tx, openings.splice(0));
     };
     for (const e of events) {
       if (e.streamType !== INCIDENT_STREAM_TYPE) continue;
@@ -130,44 +109,50 @@ export class EscalationStarter implements Projection {
   }
 
   /** Records each opening's cycle and, when a policy applies, its first timer (once: a cycle seen before is skipped). */
-  private async start(tx: PoolClient, openings: Opening[], routes: Routes): Promise<void> {
-    const rows = [];
-    for (const o of openings) {
-      const route = await routes.resolve(o.service, o.severity);
-      rows.push({
-        incident_id: o.incidentId,
-        cycle: o.cycle,
-        service: o.service,
-        severity: o.severity,
-        opened_at: o.openedAt,
-        policy_id: route?.policyId ?? null,
-        policy_version: route?.version ?? null,
-        status: route ? 'escalating' : 'no-policy',
-      });
-    }
-    const { rows: inserted } = await tx.query<{ incident_id: string; cycle: number }>({
-      name: 'vigil-escalation-cycles-start',
-      text: `INSERT INTO escalation_cycles (incident_id, cycle, service, severity, opened_at, policy_id, policy_version, status)
-       SELECT incident_id, cycle, service, severity, opened_at, policy_id, policy_version, status
-       FROM jsonb_to_recordset($1::jsonb) AS t(incident_id uuid, cycle int, service text, severity text,
-            opened_at timestamptz, policy_id uuid, policy_version int, status text)
-       ON CONFLICT (incident_id, cycle) DO NOTHING
-       RETURNING incident_id, cycle`,
-      values: [JSON.stringify(rows)],
+  /**
+   * One statement for a batch of openings: each one's route and its policy's current version, the
+   * cycles (an opening taken before keeps its row), and the first timer of each new cycle that has
+   * a policy.
+   */
+  private async start(tx: PoolClient, openings: Opening[]): Promise<void> {
+    const { rows } = await tx.query<{ armed: number }>({
+      name: 'vigil-escalation-start',
+      text: `WITH openings AS (
+         SELECT o.*, r.policy_id,
+                (SELECT max(stream_version) FROM events WHERE stream_id = $2 || r.policy_id) AS policy_version
+         FROM jsonb_to_recordset($1::jsonb) AS o(incident_id uuid, cycle int, service text, severity text,
+              opened_at timestamptz)
+         LEFT JOIN LATERAL (${routeQuery('o.service', `ARRAY[o.severity, '*']`)}) r ON true
+       ), cycles AS (
+         INSERT INTO escalation_cycles (incident_id, cycle, service, severity, opened_at, policy_id, policy_version, status)
+         SELECT incident_id, cycle, service, severity, opened_at,
+                CASE WHEN policy_version > 0 THEN policy_id END, CASE WHEN policy_version > 0 THEN policy_version END,
+                CASE WHEN policy_version > 0 THEN 'escalating' ELSE 'no-policy' END
+         FROM openings
+         ON CONFLICT (incident_id, cycle) DO NOTHING
+         RETURNING incident_id, cycle, opened_at, policy_id, policy_version
+       ), armed AS (
+         INSERT INTO escalation_timers (incident_id, cycle, step, kind, level, repeat, due_at, policy_id, policy_version)
+         SELECT incident_id, cycle, 0, 'page', 1, 0, opened_at, policy_id, policy_version
+         FROM cycles WHERE policy_id IS NOT NULL
+         ON CONFLICT (incident_id, cycle, step) DO NOTHING
+         RETURNING 1
+       )
+       SELECT count(*)::int AS armed FROM armed`,
+      values: [
+        JSON.stringify(
+          openings.map((o) => ({
+            incident_id: o.incidentId,
+            cycle: o.cycle,
+            service: o.service,
+            severity: o.severity,
+            opened_at: o.openedAt,
+          })),
+        ),
+        policyStreamId(''),
+      ],
     });
-    const fresh = new Set(inserted.map((r) => `${r.incident_id}/${r.cycle}`));
-    const timers = rows.filter((r) => r.policy_id !== null && fresh.has(`${r.incident_id}/${r.cycle}`));
-    if (timers.length === 0) return;
-    this.armed += timers.length;
-    await tx.query({
-      name: 'vigil-escalation-timers-arm-first',
-      text: `INSERT INTO escalation_timers (incident_id, cycle, step, kind, level, repeat, due_at, policy_id, policy_version)
-       SELECT incident_id, cycle, 0, 'page', 1, 0, opened_at, policy_id, policy_version
-       FROM jsonb_to_recordset($1::jsonb) AS t(incident_id uuid, cycle int, opened_at timestamptz,
-            policy_id uuid, policy_version int)
-       ON CONFLICT (incident_id, cycle, step) DO NOTHING`,
-      values: [JSON.stringify(timers)],
-    });
+    this.armed += rows[0]?.armed ?? 0;
   }
 
   afterCommit(): void {
