@@ -412,3 +412,27 @@ describe('escalation end to end', () => {
     }
   });
 });
+
+describe('openings taken in by a tick', () => {
+  let t: TestApp;
+  before(async () => {
+    // No worker role: no round runs by itself, only what the tick does.
+    t = await startTestApp({ roles: 'api' });
+  });
+  after(() => t.close());
+
+  it('go in with the read models, never alone: every subscription stands at one checkpoint after it', async () => {
+    const setup = await setUpEscalation(t.call, { layerStart: '2026-03-02T09:00:00Z' });
+    const id = await openIncident(t.call, setup.service);
+    await t.runtime.escalation.engine.tick();
+    const { subscriptions } = t.runtime;
+    const names = ['incidents@1', 'incident-timeline@1', 'alert-fatigue@2', 'escalation-starter@1'];
+    const checkpoints = await Promise.all(names.map((name) => subscriptions.checkpoint(name)));
+    assert.notEqual(checkpoints[0]!.globalPosition, '0', 'the read models took the opening in');
+    for (const [i, checkpoint] of checkpoints.entries()) {
+      assert.deepEqual(checkpoint, checkpoints[0], `${names[i]} stands with the others`);
+    }
+    const listed = await t.call('GET', `/v1/incidents/${id}`);
+    assert.equal(listed.status, 200);
+  });
+});

@@ -154,6 +154,7 @@ export const startRuntime = async (
       onError: (name, err) => log.error({ err, subscription: name }, 'projection failed; retrying'),
     },
   );
+  escalation.engine.catchUpWith = () => subscriptions.catchUpAll();
   // /incident escalate, oncall and page, the Escalate button, and Slack users as Vigil users.
   if (slack !== null) bindEscalation(slack, escalation, pool);
 

@@ -117,6 +117,13 @@ export class EscalationEngine {
    * it while it runs, to fire them at once (`fireArmed`) instead of at the next tick.
    */
   whenArmed: (() => void) | null = null;
+  /**
+   * How the engine takes in openings when it must (each tick, a step found not yet started, the
+   * auditor): its own runner of the starter unless set. The worker role sets its whole subscription
+   * round here, so the starter never runs alone: apart, its checkpoint would drift from the read
+   * models' and each round would read the log twice.
+   */
+  catchUpWith: (() => Promise<number>) | null = null;
   /** The queued pass must take in openings first (a tick), not only fire what is armed. */
   private catchUpFirst = false;
   private readonly graceMs: number;
@@ -169,9 +176,9 @@ export class EscalationEngine {
     return run;
   }
 
-  /** Events the starter has taken in; waits for another worker holding it. */
+  /** Takes in openings not yet taken (see catchUpWith), waiting for another worker holding them; answers the events of the log passed. */
   catchUpStarter(): Promise<number> {
-    return this.starterRunner.catchUp(this.starter);
+    return this.catchUpWith ? this.catchUpWith() : this.starterRunner.catchUp(this.starter);
   }
 
   /** Fires every pending step due at or before `dueBy`; answers how many steps it appended. */
