@@ -6,6 +6,7 @@ export * from './domain/upcasting.js';
 export * from './domain/ids.js';
 export * from './postgres/postgres-event-store.js';
 export * from './postgres/subscriptions.js';
+export * from './postgres/later-writes.js';
 export * from './postgres/command-runner.js';
 export * from './postgres/transactions.js';
 export * from './postgres/bulk-insert.js';

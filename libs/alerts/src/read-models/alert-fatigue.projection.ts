@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { Projection, RecordedEvent } from '#vigil/event-store';
+import type { LaterWrites, Projection, RecordedEvent } from '#vigil/event-store';
 import type { AlertGroupEvent } from '../domain/alert-group.js';
 import { ALERT_GROUP_STREAM_TYPE } from '../application/alert-ingestion.js';
 
@@ -46,7 +46,7 @@ class FactCounts {
 export class AlertFatigueProjection implements Projection {
   readonly name = 'alert-fatigue@2';
 
-  async apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+  async apply(tx: PoolClient, events: readonly RecordedEvent[], later?: LaterWrites): Promise<void> {
     const facts = new FactCounts();
     const keys = new Map<
       string,
@@ -111,11 +111,10 @@ export class AlertFatigueProjection implements Projection {
     }
 
     if (keys.size + repeats.length + facts.size + opened.length + acted.size === 0) return;
-    // One statement, one round trip. Repeats and flaps carry no labels: their service and rule come
-    // from the alert's first fact, stored before or in this very batch (then only RETURNING shows it).
-    await tx.query({
-      // Prepared: it runs in every batch, and planning it costs more than running it.
-      name: 'vigil-alert-fatigue-apply',
+    // One statement, sent with the round's commit when it can wait. Repeats and flaps carry no
+    // labels: their service and rule come from the alert's first fact, stored before or in this
+    // very batch (then only RETURNING shows it).
+    const statement = {
       text: `WITH new_keys AS (
          INSERT INTO alert_keys SELECT * FROM jsonb_populate_recordset(null::alert_keys, $1::jsonb)
          ON CONFLICT DO NOTHING RETURNING *
@@ -155,7 +154,10 @@ export class AlertFatigueProjection implements Projection {
         [...acted],
         JSON.stringify(opened),
       ],
-    });
+    };
+    if (later) later.add(statement.text, statement.values);
+    // Prepared: planning it costs more than running it.
+    else await tx.query({ name: 'vigil-alert-fatigue-apply', ...statement });
   }
 
   async reset(tx: PoolClient): Promise<void> {

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import copyStreams from 'pg-copy-streams';
+import type { LaterWrites } from './later-writes.js';
 
 type Cell = string | number | boolean | null | undefined | object;
 
@@ -34,9 +35,11 @@ export const insertNewRows = async (
   table: string,
   columns: readonly string[],
   rows: ReadonlyArray<readonly Cell[]>,
+  /** Where a few rows can wait for the round's commit (see LaterWrites); many go by COPY at once. */
+  later?: LaterWrites,
 ): Promise<void> => {
   if (rows.length === 0) return;
-  if (rows.length < COPY_FROM_ROWS) return insertIgnoringExisting(tx, table, columns, rows);
+  if (rows.length < COPY_FROM_ROWS) return insertIgnoringExisting(tx, table, columns, rows, later);
   const identifiers = columns.map((c) => `"${c}"`).join(', ');
   await tx.query('SAVEPOINT vigil_bulk_insert');
   try {
@@ -49,7 +52,7 @@ export const insertNewRows = async (
   } catch (error) {
     if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
     await tx.query('ROLLBACK TO SAVEPOINT vigil_bulk_insert');
-    await insertIgnoringExisting(tx, table, columns, rows);
+    await insertIgnoringExisting(tx, table, columns, rows, undefined);
   }
 };
 
@@ -59,17 +62,20 @@ const insertIgnoringExisting = async (
   table: string,
   columns: readonly string[],
   rows: ReadonlyArray<readonly Cell[]>,
+  later: LaterWrites | undefined,
 ) => {
   const identifiers = columns.map((c) => `"${c}"`).join(', ');
   const text = `INSERT INTO ${table} (${identifiers})
      SELECT ${identifiers} FROM jsonb_populate_recordset(null::${table}, $1::jsonb)
      ON CONFLICT DO NOTHING`;
+  const values = [
+    JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null])))),
+  ];
+  if (later) return later.add(text, values);
   await tx.query({
     // Prepared (named after its text): a projection runs it in every batch.
     name: `vigil-insert-${createHash('sha256').update(text).digest('hex').slice(0, 16)}`,
     text,
-    values: [
-      JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null])))),
-    ],
+    values,
   });
 };

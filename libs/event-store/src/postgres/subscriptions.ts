@@ -3,6 +3,7 @@ import { START_OF_LOG, type LogPosition, type LogRead, type RecordedEvent } from
 import type { PostgresEventStore } from './postgres-event-store.js';
 import { withTransaction } from './transactions.js';
 import { Wakeup } from '../domain/wakeup.js';
+import { RoundWrites, type LaterWrites } from './later-writes.js';
 
 const { escapeLiteral } = pg;
 
@@ -18,7 +19,11 @@ export interface Projection {
    * all name theirs reads only those: the rest of the log is passed over in the database.
    */
   readonly streamTypes?: readonly string[];
-  apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void>;
+  /**
+   * `later`, when given, takes writes whose results the projection does not need: they go with the
+   * round's commit, saving a round trip each. A projection applied outside a round gets none.
+   */
+  apply(tx: PoolClient, events: readonly RecordedEvent[], later?: LaterWrites): Promise<void>;
   /** Called once the transaction of a batch that applied events to it has committed. */
   afterCommit?(): void;
   /**
@@ -151,8 +156,9 @@ export class SubscriptionRunner {
     },
   ): Promise<{ scanned: number; beyond: boolean }> {
     // Round trips, not rows, are what a live batch of a few events costs: the transaction takes
-    // three (begin, lock and checkpoints; the read; checkpoints and commit) plus what each read
-    // model writes, however many projections share it.
+    // three (begin, lock and checkpoints; the read; later writes, checkpoints and commit) plus what
+    // read models must write at once (reads they need, writes whose results they use). Each round
+    // trip also wakes the database on this process's core, which takes it over until it answers.
     const names = [...projections].sort((a, b) => (a.name < b.name ? -1 : 1)).map((p) => p.name);
     const client = await this.pool.connect();
     try {
@@ -169,6 +175,7 @@ export class SubscriptionRunner {
       let applied = 0;
       const reached: Array<{ name: string; at: LogPosition }> = [];
       const fed: Projection[] = [];
+      const later = new RoundWrites();
       let lowest: LogPosition | null = null; // where the furthest-behind projection now stands
       for (const { from, projections: group } of groups.values()) {
         const ahead = options.prefetched;
@@ -183,7 +190,7 @@ export class SubscriptionRunner {
         for (const projection of group) {
           const taken = eventsFor(projection, events);
           if (taken.length > 0) {
-            await projection.apply(client, taken);
+            await projection.apply(client, taken, later);
             fed.push(projection);
           }
           reached.push({ name: projection.name, at: end });
@@ -192,7 +199,7 @@ export class SubscriptionRunner {
       }
       const beyondStatement = options.lookBeyond && lowest ? `;${eventsBeyondStatement(lowest)}` : '';
       const results = (await client.query(
-        `${checkpointsStatement(reached)}COMMIT${beyondStatement}`,
+        `${later.sql()}${checkpointsStatement(reached)}COMMIT${beyondStatement}`,
       )) as unknown as pg.QueryResult | pg.QueryResult[];
       for (const projection of fed) projection.afterCommit?.();
       const last = Array.isArray(results) ? results.at(-1) : results;

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { Projection, RecordedEvent } from '#vigil/event-store';
+import type { LaterWrites, Projection, RecordedEvent } from '#vigil/event-store';
 import type { IncidentEvent } from '../domain/events.js';
 import { evolve, initialIncident } from '../domain/evolve.js';
 import type { Incident } from '../domain/types.js';
@@ -20,7 +20,7 @@ const UPSERT_SQL = `
 export class IncidentListProjection implements Projection {
   readonly name = 'incidents@1';
 
-  async apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+  async apply(tx: PoolClient, events: readonly RecordedEvent[], later?: LaterWrites): Promise<void> {
     const relevant = events.filter((e) => e.streamType === INCIDENT_STREAM_TYPE);
     if (relevant.length === 0) return;
     // An incident whose first event here is its first event of all is folded from the start: no
@@ -69,7 +69,9 @@ export class IncidentListProjection implements Projection {
       ];
     });
     if (upserts.length === 0) return;
-    await tx.query({ name: 'vigil-incidents-upsert', text: UPSERT_SQL, values: [JSON.stringify(upserts)] });
+    const values = [JSON.stringify(upserts)];
+    if (later) later.add(UPSERT_SQL, values);
+    else await tx.query({ name: 'vigil-incidents-upsert', text: UPSERT_SQL, values });
   }
 
   async reset(tx: PoolClient): Promise<void> {

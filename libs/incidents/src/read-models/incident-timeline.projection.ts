@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { insertNewRows, type Projection, type RecordedEvent } from '#vigil/event-store';
+import { insertNewRows, type LaterWrites, type Projection, type RecordedEvent } from '#vigil/event-store';
 import type { IncidentEvent } from '../domain/events.js';
 import { describeEvent } from '../domain/timeline.js';
 import { INCIDENT_STREAM_TYPE, incidentIdOf } from '../application/incident-decider.js';
@@ -24,7 +24,7 @@ const COLUMNS = [
 export class IncidentTimelineProjection implements Projection {
   readonly name = 'incident-timeline@1';
 
-  async apply(tx: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+  async apply(tx: PoolClient, events: readonly RecordedEvent[], later?: LaterWrites): Promise<void> {
     const rows = events
       .filter((e) => e.streamType === INCIDENT_STREAM_TYPE)
       .map((e) => [
@@ -40,7 +40,7 @@ export class IncidentTimelineProjection implements Projection {
           id === e.metadata.actor?.id && e.metadata.actor.name ? e.metadata.actor.name : id,
         ),
       ]);
-    await insertNewRows(tx, 'incident_timeline', COLUMNS, rows);
+    await insertNewRows(tx, 'incident_timeline', COLUMNS, rows, later);
   }
 
   async reset(tx: PoolClient): Promise<void> {
