@@ -255,6 +255,62 @@ describe('subscriptions', () => {
     }
   });
 
+  it('reads the log in the round trip that locks, from where its last round left them; not once another runner moves them', async () => {
+    const prefix = `early-${randomUUID()}`;
+    const { projection, seen } = collector(prefix);
+    const counted = testPool(2);
+    let queries = 0;
+    counted.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
+        queries++;
+        return query(...args);
+      };
+    });
+    const append = (name: string) =>
+      store.append({
+        streamId: `${prefix}-${name}`,
+        streamType: 'test',
+        expectedVersion: 0,
+        events: [{ type: name, data: {} }],
+      });
+    try {
+      const runner = new SubscriptionRunner(counted, store, [projection]);
+      await runner.catchUpAll(); // now it knows where the projection stands
+      await append('A');
+      queries = 0;
+      await runner.catchUpAll();
+      // Two batches (A, then nothing more), each: lock, checkpoints and read; commit.
+      assert.equal(queries, 4);
+      assert.deepEqual(
+        seen.map((e) => e.type),
+        ['A'],
+      );
+
+      // Another runner of the same projection moves it: the early read is from a stale place.
+      await append('B');
+      await new SubscriptionRunner(pool, store, [projection]).catchUpAll();
+      await append('C');
+      queries = 0;
+      await runner.catchUpAll();
+      assert.deepEqual(
+        seen.map((e) => e.type),
+        ['A', 'B', 'C'],
+        'nothing twice, nothing skipped',
+      );
+      await append('D');
+      queries = 0;
+      await runner.catchUpAll();
+      assert.equal(queries, 6, 'after a miss it reads the usual way: lock, read, commit a batch');
+      assert.deepEqual(
+        seen.map((e) => e.type),
+        ['A', 'B', 'C', 'D'],
+      );
+    } finally {
+      await counted.end();
+    }
+  });
+
   it('a failing projection is set apart: the others go on, and it catches up once it works again', async () => {
     const prefix = `apart-${randomUUID()}`;
     const table = `apart_${process.pid}`;

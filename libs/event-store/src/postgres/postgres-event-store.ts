@@ -12,7 +12,18 @@ import type {
 } from '../domain/types.js';
 import { UpcasterChain } from '../domain/upcasting.js';
 import { HeadHashCache } from './head-hash-cache.js';
-import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './rows.js';
+import { EVENT_COLUMNS, positionLiterals, toRecordedEvent, type EventRow } from './rows.js';
+
+/**
+ * The events after a position in subscription order, only of transactions older than every one
+ * still running (see `readAll`), at most `limit`; each argument an SQL expression.
+ */
+const readAllText = (transactionId: string, globalPosition: string, limit: string) =>
+  `SELECT ${EVENT_COLUMNS} FROM events
+   WHERE (transaction_id, global_position) > (${transactionId}, ${globalPosition})
+     AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+   ORDER BY transaction_id, global_position
+   LIMIT ${limit}`;
 
 const { escapeLiteral } = pg;
 
@@ -264,15 +275,10 @@ export class PostgresEventStore {
       // Prepared, like every hot statement here: planning costs more than running these.
       const { rows } = await db.query<EventRow>({
         name: 'vigil-read-all',
-        text: `SELECT ${EVENT_COLUMNS} FROM events
-               WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-                 AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-               ORDER BY transaction_id, global_position
-               LIMIT $3`,
+        text: readAllText('$1::xid8', '$2::bigint', '$3'),
         values: [after.transactionId, after.globalPosition, limit],
       });
-      const events = rows.map((row) => toRecordedEvent(row, this.upcasters));
-      return { events, end: events.at(-1)?.position ?? null, scanned: events.length };
+      return this.logReadOf(rows);
     }
     // The log is walked by its index and only the wanted rows are fetched whole; one more row,
     // without an event, says where the walk ended and how many it passed.
@@ -302,6 +308,20 @@ export class PostgresEventStore {
       end: { transactionId: marker.transaction_id, globalPosition: marker.global_position },
       scanned: Number(marker.scanned),
     };
+  }
+
+  /**
+   * `readAll` (of every stream type) as a statement with its values written in, to send with
+   * others in one round trip; `logReadOf` turns the rows it answers into the same result.
+   */
+  readAllStatement(after: LogPosition, limit: number): string {
+    if (!Number.isSafeInteger(limit)) throw new Error(`not a limit: ${limit}`);
+    return readAllText(...positionLiterals(after), String(limit));
+  }
+
+  logReadOf(rows: readonly EventRow[]): LogRead {
+    const events = rows.map((row) => toRecordedEvent(row, this.upcasters));
+    return { events, end: events.at(-1)?.position ?? null, scanned: events.length };
   }
 
   /** Re-derives the hash chain of a stream from its stored rows. */

@@ -1,10 +1,20 @@
 import type { UpcasterChain } from '../domain/upcasting.js';
-import type { RecordedEvent } from '../domain/types.js';
+import type { LogPosition, RecordedEvent } from '../domain/types.js';
 
 /**
  * Times come as whole epoch milliseconds: parsing timestamptz text in JavaScript
  * costs more than the rest of a row, and events carry millisecond times anyway.
  */
+const DIGITS = /^[0-9]+$/;
+
+/** A log position as two SQL literals, checked to be numbers first (they are written into statements). */
+export const positionLiterals = (at: LogPosition): [transactionId: string, globalPosition: string] => {
+  if (!DIGITS.test(at.transactionId) || !DIGITS.test(at.globalPosition)) {
+    throw new Error(`not a log position: ${at.transactionId}/${at.globalPosition}`);
+  }
+  return [`'${at.transactionId}'::xid8`, `${at.globalPosition}::bigint`];
+};
+
 export const EVENT_COLUMNS = `global_position, transaction_id, event_id, stream_id, stream_type, stream_version,
   type, schema_version, data, metadata,
   floor(extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms,

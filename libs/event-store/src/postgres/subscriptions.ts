@@ -4,6 +4,7 @@ import type { PostgresEventStore } from './postgres-event-store.js';
 import { withTransaction } from './transactions.js';
 import { Wakeup } from '../domain/wakeup.js';
 import { RoundWrites, type LaterWrites } from './later-writes.js';
+import { positionLiterals, type EventRow } from './rows.js';
 
 const { escapeLiteral } = pg;
 
@@ -60,18 +61,8 @@ const streamTypesOf = (projections: readonly Projection[]) =>
 const eventsFor = (projection: Projection, events: readonly RecordedEvent[]) =>
   projection.streamTypes ? events.filter((e) => projection.streamTypes!.includes(e.streamType)) : events;
 
-const DIGITS = /^[0-9]+$/;
-
 /** How soon a subscription looks again at events it could not take yet (doubling while they wait). */
 const HELD_BACK_FIRST_LOOK_MS = 20;
-
-/** A log position written into a statement, checked to be two numbers first. */
-const positionLiterals = (at: LogPosition) => {
-  if (!DIGITS.test(at.transactionId) || !DIGITS.test(at.globalPosition)) {
-    throw new Error(`not a log position: ${at.transactionId}/${at.globalPosition}`);
-  }
-  return `'${at.transactionId}'::xid8, ${at.globalPosition}::bigint`;
-};
 
 /**
  * The statement that stores checkpoints, with its values written in (sent together with COMMIT
@@ -79,7 +70,9 @@ const positionLiterals = (at: LogPosition) => {
  */
 const checkpointsStatement = (reached: ReadonlyArray<{ name: string; at: LogPosition }>) => {
   if (reached.length === 0) return '';
-  const rows = reached.map(({ name, at }) => `(${escapeLiteral(name)}, ${positionLiterals(at)}, now())`);
+  const rows = reached.map(
+    ({ name, at }) => `(${escapeLiteral(name)}, ${positionLiterals(at).join(', ')}, now())`,
+  );
   return `INSERT INTO subscription_checkpoints (subscription_name, transaction_id, global_position, updated_at)
           VALUES ${rows.join(', ')}
           ON CONFLICT (subscription_name) DO UPDATE
@@ -90,7 +83,7 @@ const checkpointsStatement = (reached: ReadonlyArray<{ name: string; at: LogPosi
 
 /** Whether the log holds any event after `at`, visible or not yet (a statement of its own, after COMMIT). */
 const eventsBeyondStatement = (at: LogPosition) =>
-  `SELECT EXISTS (SELECT 1 FROM events WHERE (transaction_id, global_position) > (${positionLiterals(at)})) AS beyond`;
+  `SELECT EXISTS (SELECT 1 FROM events WHERE (transaction_id, global_position) > (${positionLiterals(at).join(', ')})) AS beyond`;
 
 const comparePositions = (a: LogPosition, b: LogPosition) => {
   const byTransaction = BigInt(a.transactionId) - BigInt(b.transactionId);
@@ -109,6 +102,13 @@ const samePosition = (a: LogPosition, b: LogPosition) =>
 export class SubscriptionRunner {
   private running = false;
   private readonly wakeup = new Wakeup();
+  /**
+   * Where this runner's last batch of all its projections left them, when they stood together:
+   * the next batch reads the log from there in the round trip that locks and reads the
+   * checkpoints, and keeps that read if the checkpoints agree (a round trip saved a round).
+   */
+  private standing: LogPosition | null = null;
+  private readEarly = true;
   private loops: Promise<void>[] = [];
   private readonly batchSize: number;
   private readonly idlePollMs: number;
@@ -162,7 +162,15 @@ export class SubscriptionRunner {
     const names = [...projections].sort((a, b) => (a.name < b.name ? -1 : 1)).map((p) => p.name);
     const client = await this.pool.connect();
     try {
-      const held = await this.lockAndReadCheckpoints(client, names, options.wait ?? false);
+      // Only a read of every stream type can be taken early: a filtered one ends on a marker row.
+      const all = projections.length === this.projections.length;
+      const early = all && this.readEarly && !this.streamTypes ? this.standing : null;
+      const { held, read: earlyRead } = await this.lockAndReadCheckpoints(
+        client,
+        names,
+        options.wait ?? false,
+        early,
+      );
       const groups = new Map<string, { from: LogPosition; projections: Projection[] }>();
       for (const projection of projections) {
         const from = held.get(projection.name);
@@ -182,7 +190,9 @@ export class SubscriptionRunner {
         const { events, end, scanned } =
           ahead && samePosition(ahead.from, from)
             ? ahead.read
-            : await this.store.readAll(from, this.batchSize, client, this.streamTypes);
+            : early && earlyRead && samePosition(early, from)
+              ? earlyRead
+              : await this.store.readAll(from, this.batchSize, client, this.streamTypes);
         const now = end ?? from;
         if (!lowest || comparePositions(now, lowest) < 0) lowest = now;
         if (!end) continue;
@@ -203,6 +213,13 @@ export class SubscriptionRunner {
       )) as unknown as pg.QueryResult | pg.QueryResult[];
       for (const projection of fed) projection.afterCommit?.();
       const last = Array.isArray(results) ? results.at(-1) : results;
+      // Another runner moved them since this one's last round (a second worker): reading early
+      // would mostly be reading for nothing from now on.
+      if (early && held.size > 0 && ![...groups.values()].some((g) => samePosition(g.from, early))) {
+        this.readEarly = false;
+      }
+      // Where they all stand now, if together and all held by this runner; unknown otherwise.
+      this.standing = all && groups.size === 1 && held.size === projections.length ? lowest : null;
       return { scanned: applied, beyond: beyondStatement !== '' && last?.rows[0]?.beyond === true };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -216,9 +233,15 @@ export class SubscriptionRunner {
    * Begins the transaction, takes each projection's advisory lock (waiting for it, or giving up on
    * it when another runner holds it) and reads the checkpoints of those it holds, in one round
    * trip. The checkpoints are read by a later statement than the locks: under READ COMMITTED it
-   * sees what the runner that held a lock before committed.
+   * sees what the runner that held a lock before committed. With `readFrom`, a last statement reads
+   * the log from there (it too sees what was committed before the locks were held).
    */
-  private async lockAndReadCheckpoints(client: PoolClient, names: readonly string[], wait: boolean) {
+  private async lockAndReadCheckpoints(
+    client: PoolClient,
+    names: readonly string[],
+    wait: boolean,
+    readFrom: LogPosition | null,
+  ) {
     const list = `ARRAY[${names.map((n) => escapeLiteral(n)).join(', ')}]::text[]`;
     // A read model and its checkpoint commit together, so a commit lost in a crash is only work
     // to redo: no need to wait for the disk.
@@ -228,7 +251,8 @@ export class SubscriptionRunner {
        SELECT name, ${wait ? 'true AS ok, pg_advisory_xact_lock' : 'pg_try_advisory_xact_lock'}(hashtext('vigil-subscription'), hashtext(name))${wait ? '' : ' AS ok'}
        FROM unnest(${list}) AS wanted(name);
        SELECT subscription_name, transaction_id, global_position FROM subscription_checkpoints
-       WHERE subscription_name = ANY(${list});`,
+       WHERE subscription_name = ANY(${list});
+       ${readFrom ? this.store.readAllStatement(readFrom, this.batchSize) : ''}`,
     )) as unknown as Array<{ rows: Array<Record<string, string | boolean>> }>;
     const locked = results[2]!.rows.filter((r) => r.ok === true).map((r) => String(r.name));
     const stored = new Map(
@@ -237,7 +261,10 @@ export class SubscriptionRunner {
         { transactionId: String(r.transaction_id), globalPosition: String(r.global_position) },
       ]),
     );
-    return new Map(locked.map((name) => [name, stored.get(name) ?? START_OF_LOG]));
+    return {
+      held: new Map(locked.map((name) => [name, stored.get(name) ?? START_OF_LOG])),
+      read: readFrom ? this.store.logReadOf(results[4]!.rows as unknown as EventRow[]) : null,
+    };
   }
 
   /**
@@ -282,6 +309,7 @@ export class SubscriptionRunner {
 
   /** Empties the read model and forgets the checkpoint, in one transaction. */
   async reset(projection: Projection): Promise<void> {
+    this.standing = null;
     await withTransaction(this.pool, async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('vigil-subscription'), hashtext($1))`, [
         projection.name,
