@@ -51,6 +51,32 @@ describe('writes left to the end of a subscription round', () => {
     assert.throws(() => writes.add('SELECT $2', ['only one']), /refers to \$2/);
   });
 
+  it('are handed to live rounds of a few events, not to a catch-up of many', async () => {
+    const prefix = `later-big-${randomUUID()}`;
+    const handed: boolean[] = [];
+    const projection: Projection = {
+      name: `handed-${prefix}`,
+      apply: async (_tx, events, later) => {
+        if (events.some((e) => e.streamId.startsWith(prefix))) handed.push(later !== undefined);
+      },
+      reset: async () => undefined,
+    };
+    const runner = new SubscriptionRunner(pool, store, [projection]);
+    await runner.catchUpAll();
+    const append = (n: number) =>
+      store.append({
+        streamId: `${prefix}-${n}`,
+        streamType: 'test',
+        expectedVersion: 0,
+        events: Array.from({ length: n }, () => ({ type: 'E', data: {} })),
+      });
+    await append(3);
+    await runner.catchUpAll();
+    await append(600);
+    await runner.catchUpAll();
+    assert.deepEqual(handed, [true, false]);
+  });
+
   it('commit with the checkpoint; one that fails rolls its round back and sets its projection apart', async () => {
     const prefix = `later-${randomUUID()}`;
     const written = (name: string, fails: () => boolean): Projection => ({

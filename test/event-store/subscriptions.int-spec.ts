@@ -255,7 +255,7 @@ describe('subscriptions', () => {
     }
   });
 
-  it('reads the log in the round trip that locks, from where its last round left them; not once another runner moves them', async () => {
+  it('a live round reads the log in the round trip that locks, from where its last round left them; not once another runner moves them', async () => {
     const prefix = `early-${randomUUID()}`;
     const { projection, seen } = collector(prefix);
     const counted = testPool(2);
@@ -267,46 +267,56 @@ describe('subscriptions', () => {
         return query(...args);
       };
     });
-    const append = (name: string) =>
-      store.append({
+    const runner = new SubscriptionRunner(counted, store, [projection], { idlePollMs: 3_600_000 });
+    /** Appends one event, wakes the runner and answers how many statements its round took. */
+    const roundFor = async (name: string) => {
+      await store.append({
         streamId: `${prefix}-${name}`,
         streamType: 'test',
         expectedVersion: 0,
         events: [{ type: name, data: {} }],
       });
+      queries = 0;
+      runner.nudge();
+      await waitFor(async () => seen.some((e) => e.type === name), name);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // its commit, and no round after it
+      return queries;
+    };
     try {
-      const runner = new SubscriptionRunner(counted, store, [projection]);
-      await runner.catchUpAll(); // now it knows where the projection stands
-      await append('A');
+      await runner.catchUpAll();
+      await store.append({
+        streamId: `${prefix}-0`,
+        streamType: 'test',
+        expectedVersion: 0,
+        events: [{ type: '0', data: {} }],
+      });
       queries = 0;
       await runner.catchUpAll();
-      // Two batches (A, then nothing more), each: lock, checkpoints and read; commit.
-      assert.equal(queries, 4);
-      assert.deepEqual(
-        seen.map((e) => e.type),
-        ['A'],
-      );
+      // A catch-up reads ahead on another connection instead: reading early too would read twice.
+      assert.equal(queries, 6, 'two batches of lock, read, commit');
+      seen.length = 0;
+      await runner.start();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await roundFor('A'); // after a catch-up (which reads ahead instead), the loop learns where it stands
+      assert.equal(await roundFor('B'), 2, 'locks, checkpoints and the read; the commit');
 
       // Another runner of the same projection moves it: the early read is from a stale place.
-      await append('B');
+      await store.append({
+        streamId: `${prefix}-C`,
+        streamType: 'test',
+        expectedVersion: 0,
+        events: [{ type: 'C', data: {} }],
+      });
       await new SubscriptionRunner(pool, store, [projection]).catchUpAll();
-      await append('C');
-      queries = 0;
-      await runner.catchUpAll();
+      await roundFor('D');
+      assert.equal(await roundFor('E'), 3, 'after a miss it reads the usual way: lock, read, commit');
       assert.deepEqual(
         seen.map((e) => e.type),
-        ['A', 'B', 'C'],
+        ['A', 'B', 'C', 'D', 'E'],
         'nothing twice, nothing skipped',
       );
-      await append('D');
-      queries = 0;
-      await runner.catchUpAll();
-      assert.equal(queries, 6, 'after a miss it reads the usual way: lock, read, commit a batch');
-      assert.deepEqual(
-        seen.map((e) => e.type),
-        ['A', 'B', 'C', 'D'],
-      );
     } finally {
+      await runner.stop();
       await counted.end();
     }
   });

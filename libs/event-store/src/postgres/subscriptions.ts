@@ -61,6 +61,12 @@ const streamTypesOf = (projections: readonly Projection[]) =>
 const eventsFor = (projection: Projection, events: readonly RecordedEvent[]) =>
   projection.streamTypes ? events.filter((e) => projection.streamTypes!.includes(e.streamType)) : events;
 
+/**
+ * Batches of at most this many events hand their projections later writes (see LaterWrites). A
+ * bigger one (a catch-up, a replay) saves little by them, and its values are big to write in.
+ */
+const LATER_WRITES_UP_TO = 500;
+
 /** How soon a subscription looks again at events it could not take yet (doubling while they wait). */
 const HELD_BACK_FIRST_LOOK_MS = 20;
 
@@ -162,9 +168,10 @@ export class SubscriptionRunner {
     const names = [...projections].sort((a, b) => (a.name < b.name ? -1 : 1)).map((p) => p.name);
     const client = await this.pool.connect();
     try {
-      // Only a read of every stream type can be taken early: a filtered one ends on a marker row.
+      // Only a read of every stream type can be taken early: a filtered one ends on a marker row. A
+      // catch-up reads ahead on another connection instead, as it applies the batch before.
       const all = projections.length === this.projections.length;
-      const early = all && this.readEarly && !this.streamTypes ? this.standing : null;
+      const early = all && this.readEarly && !this.streamTypes && !options.readNext ? this.standing : null;
       const { held, read: earlyRead } = await this.lockAndReadCheckpoints(
         client,
         names,
@@ -200,7 +207,8 @@ export class SubscriptionRunner {
         for (const projection of group) {
           const taken = eventsFor(projection, events);
           if (taken.length > 0) {
-            await projection.apply(client, taken, later);
+            // A live round's few writes ride on its commit; a catch-up's big ones go as they come.
+            await projection.apply(client, taken, events.length <= LATER_WRITES_UP_TO ? later : undefined);
             fed.push(projection);
           }
           reached.push({ name: projection.name, at: end });
