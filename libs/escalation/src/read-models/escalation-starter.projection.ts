@@ -108,7 +108,6 @@ export class EscalationStarter implements Projection {
     await flush();
   }
 
-  /** Records each opening's cycle and, when a policy applies, its first timer (once: a cycle seen before is skipped). */
   /**
    * One statement for a batch of openings: each one's route and its policy's current version, the
    * cycles (an opening taken before keeps its row), and the first timer of each new cycle that has

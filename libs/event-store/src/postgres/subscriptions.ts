@@ -423,9 +423,10 @@ export class SubscriptionRunner {
       // whose end signals nothing when it appended nothing. Look again soon, backing off for as
       // long as nothing new becomes visible.
       heldBackMs = !beyond ? 0 : scanned > 0 || heldBackMs === 0 ? HELD_BACK_FIRST_LOOK_MS : heldBackMs * 2;
-      const retry = Math.min(...apart.values(), Date.now() + (heldBackMs || Infinity)) - Date.now();
+      const untilApartRetry = Math.min(...apart.values()) - Date.now();
+      const wait = Math.min(this.idlePollMs, untilApartRetry, heldBackMs || Infinity);
       // Stopped while a round ran: stop's nudge ends this sleep before it starts.
-      await this.wakeup.sleep(Math.max(0, Math.min(this.idlePollMs, retry)), mark);
+      await this.wakeup.sleep(Math.max(0, wait), mark);
     }
   }
 }
