@@ -27,6 +27,20 @@ const collector = (prefix: string) => {
   return { projection, seen };
 };
 
+/** A pool of two connections that counts the statements sent through it. */
+const countingPool = () => {
+  const pool = testPool(2);
+  const statements = { sent: 0 };
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
+      statements.sent++;
+      return query(...args);
+    };
+  });
+  return { pool, statements };
+};
+
 describe('subscriptions', () => {
   let pool: pg.Pool;
   let store: PostgresEventStore;
@@ -258,15 +272,7 @@ describe('subscriptions', () => {
   it('a live round reads the log in the round trip that locks, from where its last round left them; not once another runner moves them', async () => {
     const prefix = `early-${randomUUID()}`;
     const { projection, seen } = collector(prefix);
-    const counted = testPool(2);
-    let queries = 0;
-    counted.on('connect', (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
-        queries++;
-        return query(...args);
-      };
-    });
+    const { pool: counted, statements } = countingPool();
     const runner = new SubscriptionRunner(counted, store, [projection], { idlePollMs: 3_600_000 });
     /** Appends one event, wakes the runner and answers how many statements its round took. */
     const roundFor = async (name: string) => {
@@ -276,11 +282,11 @@ describe('subscriptions', () => {
         expectedVersion: 0,
         events: [{ type: name, data: {} }],
       });
-      queries = 0;
+      statements.sent = 0;
       runner.nudge();
       await waitFor(async () => seen.some((e) => e.type === name), name);
       await new Promise((resolve) => setTimeout(resolve, 200)); // its commit, and no round after it
-      return queries;
+      return statements.sent;
     };
     try {
       await runner.catchUpAll();
@@ -290,10 +296,14 @@ describe('subscriptions', () => {
         expectedVersion: 0,
         events: [{ type: '0', data: {} }],
       });
-      queries = 0;
+      statements.sent = 0;
       await runner.catchUpAll();
       // A catch-up reads ahead on another connection instead: reading early too would read twice.
-      assert.equal(queries, 6, 'two batches of lock, read, commit');
+      assert.equal(
+        statements.sent,
+        3,
+        'one batch of lock, read, commit: short of full, it read all there was',
+      );
       seen.length = 0;
       await runner.start();
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -314,6 +324,58 @@ describe('subscriptions', () => {
         seen.map((e) => e.type),
         ['A', 'B', 'C', 'D', 'E'],
         'nothing twice, nothing skipped',
+      );
+    } finally {
+      await runner.stop();
+      await counted.end();
+    }
+  });
+
+  it('a nudge for events a round has read already starts no round; a nudge naming none always does', async () => {
+    const prefix = `nudged-${randomUUID()}`;
+    const { projection, seen } = collector(prefix);
+    const { pool: counted, statements } = countingPool();
+    const runner = new SubscriptionRunner(counted, store, [projection], { idlePollMs: 3_600_000 });
+    const append = async (name: string) => {
+      const [result] = await store.appendMany([
+        {
+          streamId: `${prefix}-${name}`,
+          streamType: 'test',
+          expectedVersion: 0,
+          events: [{ type: name, data: {} }],
+        },
+      ]);
+      return result!.events;
+    };
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+    try {
+      await runner.start();
+      const z = await append('Z');
+      runner.nudge(z);
+      await waitFor(async () => seen.length === 1, 'Z');
+      await settle();
+
+      // Both are committed before the round begins, so it reads both; B's nudge comes during or after it.
+      const a = await append('A');
+      const b = await append('B');
+      statements.sent = 0;
+      runner.nudge(a);
+      await waitFor(async () => statements.sent > 0, 'the round to begin');
+      runner.nudge(b);
+      await waitFor(async () => seen.length === 3, 'A and B');
+      await settle();
+      assert.equal(statements.sent, 2, 'one round (locks, checkpoints and the read; the commit), none for B');
+
+      statements.sent = 0;
+      runner.nudge(b);
+      await settle();
+      assert.equal(statements.sent, 0, 'events read already: no round');
+      runner.nudge();
+      await settle();
+      assert.equal(statements.sent, 2, 'a nudge naming no events gets its round');
+      assert.deepEqual(
+        seen.map((e) => e.type),
+        ['Z', 'A', 'B'],
       );
     } finally {
       await runner.stop();

@@ -114,7 +114,7 @@ export const startRuntime = async (
   });
   const committed = new Set<(events: RecordedEvent[]) => void>();
   const publish = (events: RecordedEvent[]) => {
-    subscriptions.nudge();
+    subscriptions.nudge(events);
     for (const listener of committed) listener(events);
   };
   const commands = new CommandRunner(store, publish);

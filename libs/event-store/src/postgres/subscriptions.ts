@@ -115,6 +115,10 @@ export class SubscriptionRunner {
    */
   private standing: LogPosition | null = null;
   private readEarly = true;
+  /** The furthest position a nudge asked for (see `nudge`) that no round is known to have passed. */
+  private awaited: LogPosition | null = null;
+  /** Nudges that named no position: each asks for a round, whatever the last one read. */
+  private blindNudges = 0;
   private loops: Promise<void>[] = [];
   private readonly batchSize: number;
   private readonly idlePollMs: number;
@@ -310,8 +314,10 @@ export class SubscriptionRunner {
         prefetched,
         readNext: (after) => (next = this.readAhead(after)),
       });
-      if (applied === 0) return total;
       total += applied;
+      // A batch short of full read all there was: whatever came since is the loop's (another pass
+      // here, under steady load, would only take turns with the loop and find each round half done).
+      if (applied < this.batchSize) return total;
     }
   }
 
@@ -361,8 +367,22 @@ export class SubscriptionRunner {
     return rows.map((r) => ({ name: r.name, events: Number(r.events) }));
   }
 
-  /** Wakes idle loops now, e.g. right after this process appended. */
-  nudge(): void {
+  /**
+   * Wakes idle loops now, e.g. right after this process appended. Given the `committed` events,
+   * a round that has read them already answers the nudge: an append's answer often comes back
+   * after a round read its events, and another round would find nothing.
+   */
+  nudge(committed?: readonly RecordedEvent[]): void {
+    const upTo = committed?.reduce<LogPosition | null>(
+      (furthest, e) => (furthest && comparePositions(furthest, e.position) >= 0 ? furthest : e.position),
+      null,
+    );
+    if (upTo) {
+      if (this.standing && comparePositions(upTo, this.standing) <= 0) return;
+      if (!this.awaited || comparePositions(upTo, this.awaited) > 0) this.awaited = upTo;
+    } else {
+      this.blindNudges++;
+    }
     this.wakeup.wake();
   }
 
@@ -393,7 +413,8 @@ export class SubscriptionRunner {
     let heldBackMs = 0;
     while (this.running) {
       // A nudge during the round (a commit it may have read too early for) starts another at once.
-      const mark = this.wakeup.mark();
+      let mark = this.wakeup.mark();
+      const blindMark = this.blindNudges;
       let full = false;
       let scanned = 0;
       let beyond = false;
@@ -418,6 +439,11 @@ export class SubscriptionRunner {
         }
       }
       if (full) continue;
+      // Nudges during the round only for events it read: they are answered, no round needed.
+      if (this.awaited && this.standing && comparePositions(this.awaited, this.standing) <= 0) {
+        this.awaited = null;
+      }
+      if (this.awaited === null && this.blindNudges === blindMark) mark = this.wakeup.mark();
       // Events the round could not take yet: committed after its read (their signal may have come
       // from another process before it), or held back behind an older transaction still running,
       // whose end signals nothing when it appended nothing. Look again soon, backing off for as
