@@ -17,7 +17,7 @@ describe('an API process and a worker process apart', () => {
     await worker.close();
   });
 
-  it("the worker hears the API's commits at once: the incident is in the read model", async () => {
+  it("the worker hears the API's commits at once: the incident's timeline fills", async () => {
     const service = `apart-${randomUUID().slice(0, 8)}`;
     const created = await api.call('POST', '/v1/integrations', {
       body: { name: 'apart', service, type: 'generic' },
@@ -29,10 +29,20 @@ describe('an API process and a worker process apart', () => {
       body: { dedupKey: 'disk', summary: 'Disk full on db-1' },
     });
     assert.equal(alert.status, 202, JSON.stringify(alert.body));
-    const listed = await waitFor(async () => {
-      const res = await api.call('GET', `/v1/incidents?service=${service}`);
-      return (res.body as { items: Array<{ title: string }> }).items[0];
-    }, 'the incident in the read model');
+    // The list is written with the alert's events; the timeline only by the worker's projection.
+    const [listed] = (await api.call('GET', `/v1/incidents?service=${service}`)).body.items as Array<{
+      id: string;
+      title: string;
+    }>;
+    assert.ok(listed, 'the incident is listed when the alert is answered');
     assert.equal(listed.title, 'Disk full on db-1');
+    const entries = await waitFor(async () => {
+      const { rows } = await api.runtime.pool.query(
+        `SELECT type FROM incident_timeline WHERE incident_id = $1`,
+        [listed.id],
+      );
+      return rows.length > 0 && rows;
+    }, 'the incident in the timeline');
+    assert.equal(entries[0].type, 'IncidentOpened');
   });
 });

@@ -12,9 +12,11 @@ import {
 import {
   decide,
   evolve,
+  incidentListRows,
   initialIncident,
   INCIDENT_STREAM_TYPE,
   incidentStreamId,
+  upsertIncidentList,
   type CommandMetadata,
   type Incident,
   type IncidentCommand,
@@ -162,6 +164,7 @@ export const commitBatch = async (
           ),
           lockIds,
           JSON.stringify(writes.snapshots),
+          JSON.stringify(writes.listed),
         ],
       });
       return finish(deliveries, first, new Map(), guessed, writes, incidents, results, context);
@@ -196,7 +199,12 @@ export const commitBatch = async (
   const writes = writesOf(taken, groups, incidents, context);
   // The events, the snapshots and COMMIT go in one message.
   const results = await store.appendManyAndCommit(writes.requests, tx, {
-    after: writes.snapshots.length > 0 ? [writeSnapshots(writes.snapshots)] : [],
+    after: [
+      ...(writes.snapshots.length > 0 ? [writeSnapshots(writes.snapshots)] : []),
+      ...(writes.listed.length > 0
+        ? [upsertIncidentList(`${textLiteral(JSON.stringify(writes.listed))}::jsonb`)]
+        : []),
+    ],
   });
   return finish(deliveries, first, answers, groups, writes, incidents, results, context);
 };
@@ -246,6 +254,8 @@ const decideOnGuess = async (
 interface Writes {
   requests: AppendRequest[];
   snapshots: Array<{ stream_id: string; version: number; state: AlertGroup }>;
+  /** The incident list rows of the incidents the batch opens or changes, written with its events. */
+  listed: ReturnType<typeof incidentListRows>;
 }
 
 /** The batch's appends (groups, incidents, what the deliveries carry besides) and snapshot writes. */
@@ -271,7 +281,7 @@ const writesOf = (
     }
   }
   requests.push(...incidents.appendRequests());
-  return { requests, snapshots };
+  return { requests, snapshots, listed: incidentListRows(incidents.changed()) };
 };
 
 /** Writes the snapshots of `rows` (a jsonb expression), each only over an older one. */
@@ -334,7 +344,8 @@ const lockGroups = (streamIds: string) =>
 /**
  * What a guessed batch does in the statement of its append (see appendManyInOneStatement):
  * claims every receipt ($2), failing the statement (SQLSTATE VG410, migration 0014) if any was
- * taken already; then locks the groups ($3); writes the snapshots ($4).
+ * taken already; then locks the groups ($3); then, holding them, writes the snapshots ($4) and
+ * the incident list rows ($5).
  */
 const CLAIM_ALL_AND_LOCK = `
   receipt AS MATERIALIZED (
@@ -344,7 +355,8 @@ const CLAIM_ALL_AND_LOCK = `
     SELECT integration_id, payload_hash, response FROM receipt ORDER BY integration_id, payload_hash
     ON CONFLICT DO NOTHING RETURNING 1
   ), locked AS (${lockGroups('$3::text[]')}
-  ), snapshot AS (${upsertSnapshots('$4::jsonb')}
+  ), snapshot AS (${upsertSnapshots('(SELECT $4::jsonb FROM locked)')}
+  ), listed AS (${upsertIncidentList('(SELECT $5::jsonb FROM locked)')}
   ), gate AS (
     SELECT vigil_refuse_taken_receipts((SELECT count(*)::int FROM receipt), (SELECT count(*)::int FROM claimed))
            AND (SELECT n FROM locked) >= 0 AS ok
@@ -548,6 +560,17 @@ class IncidentCache {
         occurredAt: command.metadata.now,
       });
     }
+  }
+
+  /** The incidents this batch appends to, each folded to where its events leave it. */
+  changed() {
+    return [...this.entries]
+      .filter(([, entry]) => entry.events.length > 0)
+      .map(([incidentId, entry]) => ({
+        incidentId,
+        version: entry.version + entry.events.length,
+        state: entry.state,
+      }));
   }
 
   appendRequests(): AppendRequest[] {

@@ -7,15 +7,47 @@ import { INCIDENT_STREAM_TYPE, incidentIdOf } from '../application/incident-deci
 
 const COLUMNS = ['service', 'severity', 'status', 'opened_at', 'version', 'state'];
 
-const UPSERT_SQL = `
-  INSERT INTO incidents SELECT * FROM jsonb_populate_recordset(null::incidents, $1::jsonb)
+/**
+ * Writes the incident list rows of `rows` (a jsonb expression of `incidentListRows`), each only
+ * over an older version of itself: the projection and ingestion may both write a row, in any
+ * order, and it only moves forward. Rows are taken in the order of their ids, so two writers of
+ * several rows cannot deadlock.
+ */
+export const upsertIncidentList = (rows: string) => `
+  INSERT INTO incidents SELECT * FROM jsonb_populate_recordset(null::incidents, ${rows}) ORDER BY incident_id
   ON CONFLICT (incident_id) DO UPDATE SET ${COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
   WHERE incidents.version < EXCLUDED.version`;
+
+const UPSERT_SQL = upsertIncidentList('$1::jsonb');
+
+/** The incident list's rows of incidents folded to `version` (none for one not opened). */
+export const incidentListRows = (
+  incidents: Iterable<{ incidentId: string; version: number; state: Incident }>,
+) =>
+  [...incidents].flatMap(({ incidentId, version, state }) =>
+    state.status === 'none'
+      ? []
+      : [
+          {
+            incident_id: incidentId,
+            service: state.service,
+            severity: state.severity,
+            status: state.status,
+            opened_at: state.openedAt,
+            version,
+            state,
+          },
+        ],
+  );
 
 /**
  * The `incidents` table: one row per incident, its state folded with the same
  * `evolve` the aggregate uses. A batch is folded in memory and written with one
  * upsert; a row only moves forward (version guard), so replays are harmless.
+ * Ingestion also writes the rows of the incidents it opens or changes, in the
+ * transaction of their events (see `upsertIncidentList`): the list shows an
+ * alert's incident when the alert is answered. This projection's write of the
+ * same version then changes nothing.
  */
 export class IncidentListProjection implements Projection {
   readonly name = 'incidents@1';
@@ -53,21 +85,7 @@ export class IncidentListProjection implements Projection {
       });
       changed.add(id);
     }
-    const upserts = [...changed].flatMap((id) => {
-      const { state, version } = current.get(id)!;
-      if (state.status === 'none') return [];
-      return [
-        {
-          incident_id: id,
-          service: state.service,
-          severity: state.severity,
-          status: state.status,
-          opened_at: state.openedAt,
-          version,
-          state,
-        },
-      ];
-    });
+    const upserts = incidentListRows([...changed].map((id) => ({ incidentId: id, ...current.get(id)! })));
     if (upserts.length === 0) return;
     const values = [JSON.stringify(upserts)];
     if (later) later.add(UPSERT_SQL, values);

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { IncidentListProjection, incidentStreamId } from '#vigil/incidents';
+import { startTestApp, type TestApp } from '../support/app.js';
+
+/** What the incident list projection would write for these events, folded from the first. */
+const projected = async (events: Parameters<IncidentListProjection['apply']>[1]) => {
+  const written: unknown[][] = [];
+  await new IncidentListProjection().apply(undefined as never, events, {
+    add: (_text, values) => written.push([...values]),
+  });
+  assert.equal(written.length, 1, 'one upsert');
+  return JSON.parse(written[0]![0] as string) as Array<Record<string, unknown>>;
+};
+
+/** A value as it reads back from JSON: undefined keys gone, dates as text. */
+const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+
+describe('the incident list, written by ingestion', () => {
+  // No worker: no projection runs in this process, so whatever the list shows, ingestion wrote.
+  let t: TestApp;
+  /** A second process, which has none of the first one's alert groups in memory. */
+  let other: TestApp;
+  before(async () => {
+    t = await startTestApp({ roles: 'api' });
+    other = await startTestApp({ roles: 'api' });
+  });
+  after(async () => {
+    await t.close();
+    await other.close();
+  });
+
+  it("shows an alert's incident when the alert is answered, and its resolution when the resolve is", async () => {
+    const service = `inline-${randomUUID().slice(0, 8)}`;
+    const created = await t.call('POST', '/v1/integrations', {
+      body: { name: 'inline', service, type: 'pagerduty' },
+    });
+    assert.equal(created.status, 201);
+    const { key } = created.body as { key: string };
+    const send = (action: string, app = t) =>
+      app.call('POST', '/v2/enqueue', {
+        key: null,
+        body: {
+          routing_key: key,
+          event_action: action,
+          dedup_key: 'db-1/disk',
+          payload: { summary: 'Disk full on db-1', source: 'db-1', severity: 'critical' },
+        },
+      });
+    const listed = async () =>
+      (await t.call('GET', `/v1/incidents?service=${service}`)).body.items as Array<{
+        id: string;
+        title: string;
+        status: string;
+        severity: string;
+      }>;
+
+    assert.equal((await send('trigger')).status, 202);
+    const [opened] = await listed(); // at once: no waiting for a worker
+    assert.ok(opened, 'the incident is listed when the alert is answered');
+    assert.equal(opened.title, 'Disk full on db-1');
+    assert.equal(opened.status, 'triggered');
+
+    // The other process guesses the group new, is refused, and takes the batch the long way.
+    assert.equal((await send('resolve', other)).status, 202);
+    const after = await listed();
+    assert.equal(after.length, 1);
+    assert.equal(after[0]!.status, 'resolved', 'the resolution is listed when the resolve is answered');
+
+    // Row for row what the projection writes for the same events, so a replay changes nothing.
+    const events = await t.runtime.store.readStream(incidentStreamId(opened.id));
+    const { rows } = await t.runtime.pool.query(
+      `SELECT incident_id, service, severity, status, opened_at, version, state FROM incidents
+       WHERE incident_id = $1`,
+      [opened.id],
+    );
+    assert.deepEqual(plain(rows[0]), plain((await projected(events))[0]));
+  });
+});
