@@ -383,6 +383,58 @@ describe('subscriptions', () => {
     }
   });
 
+  it(
+    'under load, commits wait out the round gap and go in one round; stop ends the wait at once',
+    { timeout: 20_000 },
+    async () => {
+      const prefix = `gap-${randomUUID()}`;
+      const { projection, seen } = collector(prefix);
+      let rounds = 0;
+      // Its own stream type: other tests' events pass it by, and are no load to it.
+      const counting: Projection = {
+        ...projection,
+        streamTypes: [prefix],
+        apply: async (tx, events, later) => {
+          rounds++;
+          await projection.apply(tx, events, later);
+        },
+      };
+      // A gap no test waits out: the second round can only come from stop, or from a gap not kept.
+      const runner = new SubscriptionRunner(pool, store, [counting], {
+        idlePollMs: 3_600_000,
+        roundGapMs: 3_600_000,
+      });
+      const append = async (name: string) => {
+        const [result] = await store.appendMany([
+          {
+            streamId: `${prefix}-${name}`,
+            streamType: prefix,
+            expectedVersion: 0,
+            events: [{ type: name, data: {} }],
+          },
+        ]);
+        runner.nudge(result!.events);
+      };
+      await runner.catchUpAll();
+      try {
+        await runner.start();
+        await append('A');
+        await waitFor(async () => seen.length === 1, 'A');
+        for (const name of ['B', 'C', 'D']) await append(name);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.equal(rounds, 1, 'B, C and D wait out the gap');
+      } finally {
+        await runner.stop(); // a wait nothing ends but stop: the test times out if stop cannot end it
+      }
+      assert.equal(seen.length, 1);
+      await runner.catchUpAll();
+      assert.deepEqual(
+        seen.map((e) => e.type),
+        ['A', 'B', 'C', 'D'],
+      );
+    },
+  );
+
   it('a failing projection is set apart: the others go on, and it catches up once it works again', async () => {
     const prefix = `apart-${randomUUID()}`;
     const table = `apart_${process.pid}`;

@@ -151,6 +151,7 @@ export const startRuntime = async (
     {
       batchSize: 5000,
       idlePollMs: config.subscriptionPollMs,
+      roundGapMs: config.roundGapMs,
       onError: (name, err) => log.error({ err, subscription: name }, 'projection failed; retrying'),
     },
   );

@@ -16,6 +16,12 @@ export interface VigilConfig {
    */
   subscriptionPollMs: number;
   /**
+   * Under load, how long a worker lets commits pile up after a round that took events before it
+   * begins the next: a round of a few events costs nearly what a round of many costs. The incident
+   * list does not wait for it (ingestion writes it with the alert's events).
+   */
+  roundGapMs: number;
+  /**
    * Where SNS signing certificates and subscription URLs may be fetched from.
    * `certHostPattern` null means AWS's SNS hosts over https, the only setting
    * for production; a pattern (matched against the URL's host and port) and
@@ -86,6 +92,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): VigilConfig =>
     logLevel: logLevel as VigilConfig['logLevel'],
     databasePoolSize: integer(env, 'VIGIL_DB_POOL_SIZE', 10, 2, 200),
     subscriptionPollMs: integer(env, 'VIGIL_SUBSCRIPTION_POLL_MS', 200, 10, 3_600_000),
+    roundGapMs: integer(env, 'VIGIL_ROUND_GAP_MS', 50, 0, 1000),
     sns: snsTrust(env),
     slack: slackSettings(env),
   };

@@ -44,6 +44,12 @@ export interface SubscriptionOptions {
    */
   idlePollMs?: number;
   onError?: (projection: string, error: unknown) => void;
+  /**
+   * Least time from the start of a round that fed its projections events to the start of the next:
+   * what commits meanwhile goes in one round. A round of a few events costs nearly what a round of
+   * many does. A round that read a full batch (a backlog) is followed at once.
+   */
+  roundGapMs?: number;
 }
 
 interface ReadAhead {
@@ -120,6 +126,8 @@ export class SubscriptionRunner {
   /** Nudges that named no position: each asks for a round, whatever the last one read. */
   private blindNudges = 0;
   private loops: Promise<void>[] = [];
+  private stopped: Promise<void> = Promise.resolve();
+  private onStop: () => void = () => undefined;
   private readonly batchSize: number;
   private readonly idlePollMs: number;
   /** What its reads of the log take (see Projection.streamTypes). */
@@ -164,7 +172,7 @@ export class SubscriptionRunner {
        */
       lookBeyond?: boolean;
     },
-  ): Promise<{ scanned: number; beyond: boolean }> {
+  ): Promise<{ scanned: number; beyond: boolean; taken: boolean }> {
     // Round trips, not rows, are what a live batch of a few events costs: the transaction takes
     // three (begin, lock and checkpoints; the read; later writes, checkpoints and commit) plus what
     // read models must write at once (reads they need, writes whose results they use). Each round
@@ -232,7 +240,11 @@ export class SubscriptionRunner {
       }
       // Where they all stand now, if together and all held by this runner; unknown otherwise.
       this.standing = all && groups.size === 1 && held.size === projections.length ? lowest : null;
-      return { scanned: applied, beyond: beyondStatement !== '' && last?.rows[0]?.beyond === true };
+      return {
+        scanned: applied,
+        beyond: beyondStatement !== '' && last?.rows[0]?.beyond === true,
+        taken: fed.length > 0,
+      };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -389,14 +401,23 @@ export class SubscriptionRunner {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.stopped = new Promise((resolve) => (this.onStop = resolve));
     this.loops = [this.loop()];
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.onStop();
     this.nudge();
     await Promise.all(this.loops);
+  }
+
+  /** Waits `ms`, which no nudge shortens; `stop` does. */
+  private async pause(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, ms))), this.stopped]);
+    clearTimeout(timer);
   }
 
   /**
@@ -411,18 +432,25 @@ export class SubscriptionRunner {
       apart.set(projection, Date.now() + 1000);
     };
     let heldBackMs = 0;
+    let lastBusyRound = -Infinity; // when the last round that fed events began
     while (this.running) {
+      // Busy: let commits pile up for the next round, unless stopped meanwhile.
+      const gap = lastBusyRound + (this.options.roundGapMs ?? 0) - performance.now();
+      if (gap > 0) await this.pause(gap);
+      if (!this.running) break;
       // A nudge during the round (a commit it may have read too early for) starts another at once.
       let mark = this.wakeup.mark();
       const blindMark = this.blindNudges;
+      const began = performance.now();
       let full = false;
       let scanned = 0;
       let beyond = false;
+      let taken = false;
       const together = this.projections.filter((p) => !apart.has(p));
       const alone = [...apart].filter(([, at]) => at <= Date.now()).map(([p]) => p);
       if (together.length > 0) {
         try {
-          ({ scanned, beyond } = await this.processGroupBatch(together, { lookBeyond: true }));
+          ({ scanned, beyond, taken } = await this.processGroupBatch(together, { lookBeyond: true }));
           full = scanned === this.batchSize;
         } catch (error) {
           // Find out which of them failed: each tries again on its own.
@@ -438,6 +466,8 @@ export class SubscriptionRunner {
           fail(projection, error);
         }
       }
+      // A full batch is a backlog, taken as fast as it goes; a round that fed events is load.
+      lastBusyRound = taken && !full ? began : -Infinity;
       if (full) continue;
       // Nudges during the round only for events it read: they are answered, no round needed.
       if (this.awaited && this.standing && comparePositions(this.awaited, this.standing) <= 0) {
