@@ -302,7 +302,7 @@ describe('subscriptions', () => {
       assert.equal(
         statements.sent,
         3,
-        'one batch of lock, read, commit: short of full, it read all there was',
+        'one batch of lock, read, commit: it reached where the log stood when called',
       );
       seen.length = 0;
       await runner.start();
@@ -432,6 +432,45 @@ describe('subscriptions', () => {
         seen.map((e) => e.type),
         ['A', 'B', 'C', 'D'],
       );
+    },
+  );
+
+  it(
+    'a catch-up takes what was committed before it was called, and returns though appends go on',
+    { timeout: 20_000 },
+    async () => {
+      const prefix = `steady-${randomUUID()}`;
+      const { projection, seen } = collector(prefix);
+      // A batch takes long enough for appends to land meanwhile: each next batch has events to take.
+      const slow: Projection = {
+        ...projection,
+        apply: async (tx, events, later) => {
+          await projection.apply(tx, events, later);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        },
+      };
+      const runner = new SubscriptionRunner(pool, store, [slow]);
+      await runner.catchUpAll();
+      const append = (name: string) =>
+        store.append({
+          streamId: `${prefix}-${name}`,
+          streamType: 'test',
+          expectedVersion: 0,
+          events: [{ type: name, data: {} }],
+        });
+      await append('before');
+      // Steady load: every batch of the catch-up would find new events, so it must stop by itself.
+      let appending = true;
+      const appender = (async () => {
+        for (let i = 0; appending; i++) await append(`during-${i}`);
+      })();
+      try {
+        await runner.catchUpAll();
+        assert.equal(seen[0]?.type, 'before');
+      } finally {
+        appending = false;
+        await appender;
+      }
     },
   );
 

@@ -13,3 +13,4 @@ export * from './postgres/bulk-insert.js';
 export * from './postgres/folded-state-cache.js';
 export * from './domain/recent-map.js';
 export * from './domain/wakeup.js';
+export { quoteLiteral } from './postgres/rows.js';

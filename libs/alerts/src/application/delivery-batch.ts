@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import pg, { type PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import {
   newId,
+  quoteLiteral,
   type AppendRequest,
   type AppendResult,
   type FoldedStateCache,
@@ -33,8 +34,6 @@ import { groupKeyOf, type GroupingRule } from '../domain/grouping.js';
 import type { NormalisedAlert } from '../domain/normalised-alert.js';
 import { silencing, type Silence } from '../domain/silences.js';
 import type { Integration } from '../integrations/integrations.js';
-
-const { escapeLiteral } = pg;
 
 export const ALERT_GROUP_STREAM_TYPE = 'alert-group';
 
@@ -416,7 +415,7 @@ const uuidLiteral = (id: string) => {
 const textLiteral = (text: string) => {
   if (text.includes('\u0000'))
     throw new Error('text with a NUL character cannot be written into a statement');
-  return escapeLiteral(text);
+  return quoteLiteral(text);
 };
 
 interface LoadedGroup {

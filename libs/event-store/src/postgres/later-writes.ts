@@ -1,6 +1,4 @@
-import pg from 'pg';
-
-const { escapeLiteral } = pg;
+import { quoteLiteral } from './rows.js';
 
 /**
  * Writes a projection leaves to the end of its subscription round. They go to the database with
@@ -21,15 +19,15 @@ const literal = (value: unknown): string => {
     if (!Number.isFinite(value)) throw new Error(`not a number a statement can hold: ${value}`);
     return String(value);
   }
-  if (typeof value === 'string') return escapeLiteral(value);
+  if (typeof value === 'string') return quoteLiteral(value);
   if (Array.isArray(value)) {
     // PostgreSQL's array text form: every element quoted, so any text survives the cast.
     const elements = value.map((e) =>
       e === null || e === undefined ? 'NULL' : `"${String(e).replace(/["\\]/g, (c) => `\\${c}`)}"`,
     );
-    return escapeLiteral(`{${elements.join(',')}}`);
+    return quoteLiteral(`{${elements.join(',')}}`);
   }
-  return escapeLiteral(JSON.stringify(value));
+  return quoteLiteral(JSON.stringify(value));
 };
 
 /** Writes as they pile up in one round, turned into one multi-statement text at its end. */

@@ -1,5 +1,5 @@
 import { newId } from '../domain/ids.js';
-import pg, { type Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { ConcurrencyError } from '../domain/errors.js';
 import { chainHash, GENESIS_HASH, verifyChain, type ChainVerdict } from '../domain/hash-chain.js';
 import type {
@@ -12,7 +12,7 @@ import type {
 } from '../domain/types.js';
 import { UpcasterChain } from '../domain/upcasting.js';
 import { HeadHashCache } from './head-hash-cache.js';
-import { EVENT_COLUMNS, positionLiterals, toRecordedEvent, type EventRow } from './rows.js';
+import { EVENT_COLUMNS, positionLiterals, quoteLiteral, toRecordedEvent, type EventRow } from './rows.js';
 
 /**
  * The events after a position in subscription order, only of transactions older than every one
@@ -24,8 +24,6 @@ const readAllText = (transactionId: string, globalPosition: string, limit: strin
      AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
    ORDER BY transaction_id, global_position
    LIMIT ${limit}`;
-
-const { escapeLiteral } = pg;
 
 export type Queryable = Pool | PoolClient;
 
@@ -143,7 +141,7 @@ export class PostgresEventStore {
     const prepared = this.prepare(nonEmpty, await this.headHashes(nonEmpty, tx));
     return this.insertRefusing(prepared, async (rows) => {
       const results = (await tx.query(
-        `${appendSql(`${escapeLiteral(rows)}::jsonb`, true)};\n${tail}`,
+        `${appendSql(`${quoteLiteral(rows)}::jsonb`, true)};\n${tail}`,
       )) as unknown as Array<{ rows: InsertedRow[] }>;
       return results[0]!.rows;
     }).then((rows) => this.results(requests, prepared, rows, true));
@@ -308,6 +306,17 @@ export class PostgresEventStore {
       end: { transactionId: marker.transaction_id, globalPosition: marker.global_position },
       scanned: Number(marker.scanned),
     };
+  }
+
+  /** The position of the last event committed, by the subscription index; null for an empty log. */
+  async logHead(db: Queryable = this.pool): Promise<LogPosition | null> {
+    const { rows } = await db.query<{ transaction_id: string; global_position: string }>({
+      name: 'vigil-log-head',
+      text: `SELECT transaction_id, global_position FROM events
+             ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
+    });
+    const row = rows[0];
+    return row ? { transactionId: row.transaction_id, globalPosition: row.global_position } : null;
   }
 
   /**

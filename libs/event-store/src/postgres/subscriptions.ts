@@ -1,12 +1,11 @@
-import pg, { type Pool, type PoolClient } from 'pg';
+import type pg from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { START_OF_LOG, type LogPosition, type LogRead, type RecordedEvent } from '../domain/types.js';
 import type { PostgresEventStore } from './postgres-event-store.js';
 import { withTransaction } from './transactions.js';
 import { Wakeup } from '../domain/wakeup.js';
 import { RoundWrites, type LaterWrites } from './later-writes.js';
-import { positionLiterals, type EventRow } from './rows.js';
-
-const { escapeLiteral } = pg;
+import { positionLiterals, quoteLiteral, type EventRow } from './rows.js';
 
 /**
  * A read model fed from the log. `apply` runs in the same transaction that
@@ -83,7 +82,7 @@ const HELD_BACK_FIRST_LOOK_MS = 20;
 const checkpointsStatement = (reached: ReadonlyArray<{ name: string; at: LogPosition }>) => {
   if (reached.length === 0) return '';
   const rows = reached.map(
-    ({ name, at }) => `(${escapeLiteral(name)}, ${positionLiterals(at).join(', ')}, now())`,
+    ({ name, at }) => `(${quoteLiteral(name)}, ${positionLiterals(at).join(', ')}, now())`,
   );
   return `INSERT INTO subscription_checkpoints (subscription_name, transaction_id, global_position, updated_at)
           VALUES ${rows.join(', ')}
@@ -172,7 +171,7 @@ export class SubscriptionRunner {
        */
       lookBeyond?: boolean;
     },
-  ): Promise<{ scanned: number; beyond: boolean; taken: boolean }> {
+  ): Promise<{ scanned: number; beyond: boolean; taken: boolean; reached: LogPosition | null }> {
     // Round trips, not rows, are what a live batch of a few events costs: the transaction takes
     // three (begin, lock and checkpoints; the read; later writes, checkpoints and commit) plus what
     // read models must write at once (reads they need, writes whose results they use). Each round
@@ -244,6 +243,7 @@ export class SubscriptionRunner {
         scanned: applied,
         beyond: beyondStatement !== '' && last?.rows[0]?.beyond === true,
         taken: fed.length > 0,
+        reached: lowest,
       };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -266,7 +266,7 @@ export class SubscriptionRunner {
     wait: boolean,
     readFrom: LogPosition | null,
   ) {
-    const list = `ARRAY[${names.map((n) => escapeLiteral(n)).join(', ')}]::text[]`;
+    const list = `ARRAY[${names.map((n) => quoteLiteral(n)).join(', ')}]::text[]`;
     // A read model and its checkpoint commit together, so a commit lost in a crash is only work
     // to redo: no need to wait for the disk.
     const results = (await client.query(
@@ -316,20 +316,23 @@ export class SubscriptionRunner {
   }
 
   private async catchUpGroup(projections: readonly Projection[]): Promise<number> {
+    // What was committed before the call, and no further: under steady load, going on would only
+    // take turns with the loop, each finding the other's round half done.
+    const head = await this.store.logHead();
     let total = 0;
     let next: ReadAhead | undefined;
     for (;;) {
       const prefetched = next ? { from: next.from, read: await next.read } : undefined;
       next = undefined;
-      const { scanned: applied } = await this.processGroupBatch(projections, {
+      const { scanned: applied, reached } = await this.processGroupBatch(projections, {
         wait: true,
         prefetched,
         readNext: (after) => (next = this.readAhead(after)),
       });
       total += applied;
-      // A batch short of full read all there was: whatever came since is the loop's (another pass
-      // here, under steady load, would only take turns with the loop and find each round half done).
-      if (applied < this.batchSize) return total;
+      // Nothing more visible (events held back behind an older transaction still running wait
+      // for the loop), or all that came before the call taken.
+      if (applied === 0 || !head || (reached && comparePositions(reached, head) >= 0)) return total;
     }
   }
 
