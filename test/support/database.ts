@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { PostgresEventStore } from '#vigil/event-store';
 
 /** The migrated scratch database that scripts/run-tests.js prepared for this run. */
 export const testDatabaseUrl = (): string => {
@@ -13,15 +14,6 @@ export const testPool = (max = 10): pg.Pool => new pg.Pool({ connectionString: t
 /** A stream id no other test uses. */
 export const uniqueStream = (prefix = 'test'): string => `${prefix}-${randomUUID()}`;
 
-/**
- * The newest event by the subscription index (a backward index scan, not a table scan), as text:
- * any append in between would change it, since a new transaction's id is above every one before it.
- */
+/** The newest event by the subscription index, as text: any append in between would change it. */
 export const logHead = async (pool: pg.Pool): Promise<string> =>
-  JSON.stringify(
-    (
-      await pool.query(
-        `SELECT transaction_id, global_position FROM events ORDER BY transaction_id DESC, global_position DESC LIMIT 1`,
-      )
-    ).rows[0] ?? null,
-  );
+  JSON.stringify(await new PostgresEventStore(pool).logHead());

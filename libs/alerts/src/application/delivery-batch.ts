@@ -561,26 +561,27 @@ class IncidentCache {
     }
   }
 
+  /** The incidents this batch appends to. */
+  private withEvents() {
+    return [...this.entries].filter(([, entry]) => entry.events.length > 0);
+  }
+
   /** The incidents this batch appends to, each folded to where its events leave it. */
   changed() {
-    return [...this.entries]
-      .filter(([, entry]) => entry.events.length > 0)
-      .map(([incidentId, entry]) => ({
-        incidentId,
-        version: entry.version + entry.events.length,
-        state: entry.state,
-      }));
+    return this.withEvents().map(([incidentId, entry]) => ({
+      incidentId,
+      version: entry.version + entry.events.length,
+      state: entry.state,
+    }));
   }
 
   appendRequests(): AppendRequest[] {
-    return [...this.entries]
-      .filter(([, entry]) => entry.events.length > 0)
-      .map(([incidentId, entry]) => ({
-        streamId: incidentStreamId(incidentId),
-        streamType: INCIDENT_STREAM_TYPE,
-        expectedVersion: entry.version,
-        events: entry.events,
-      }));
+    return this.withEvents().map(([incidentId, entry]) => ({
+      streamId: incidentStreamId(incidentId),
+      streamType: INCIDENT_STREAM_TYPE,
+      expectedVersion: entry.version,
+      events: entry.events,
+    }));
   }
 }
 

@@ -1,5 +1,4 @@
-import type pg from 'pg';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import { START_OF_LOG, type LogPosition, type LogRead, type RecordedEvent } from '../domain/types.js';
 import type { PostgresEventStore } from './postgres-event-store.js';
 import { withTransaction } from './transactions.js';
@@ -229,7 +228,7 @@ export class SubscriptionRunner {
       const beyondStatement = options.lookBeyond && lowest ? `;${eventsBeyondStatement(lowest)}` : '';
       const results = (await client.query(
         `${later.sql()}${checkpointsStatement(reached)}COMMIT${beyondStatement}`,
-      )) as unknown as pg.QueryResult | pg.QueryResult[];
+      )) as unknown as QueryResult | QueryResult[];
       for (const projection of fed) projection.afterCommit?.();
       const last = Array.isArray(results) ? results.at(-1) : results;
       // Another runner moved them since this one's last round (a second worker): reading early
@@ -393,12 +392,17 @@ export class SubscriptionRunner {
       null,
     );
     if (upTo) {
-      if (this.standing && comparePositions(upTo, this.standing) <= 0) return;
+      if (this.readAlready(upTo)) return;
       if (!this.awaited || comparePositions(upTo, this.awaited) > 0) this.awaited = upTo;
     } else {
       this.blindNudges++;
     }
     this.wakeup.wake();
+  }
+
+  /** Whether the last round of all the projections together read the log past `position`. */
+  private readAlready(position: LogPosition): boolean {
+    return this.standing !== null && comparePositions(position, this.standing) <= 0;
   }
 
   async start(): Promise<void> {
@@ -473,9 +477,7 @@ export class SubscriptionRunner {
       lastBusyRound = taken && !full ? began : -Infinity;
       if (full) continue;
       // Nudges during the round only for events it read: they are answered, no round needed.
-      if (this.awaited && this.standing && comparePositions(this.awaited, this.standing) <= 0) {
-        this.awaited = null;
-      }
+      if (this.awaited && this.readAlready(this.awaited)) this.awaited = null;
       if (this.awaited === null && this.blindNudges === blindMark) mark = this.wakeup.mark();
       // Events the round could not take yet: committed after its read (their signal may have come
       // from another process before it), or held back behind an older transaction still running,
