@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { IncidentListProjection, incidentStreamId } from '#vigil/incidents';
+import { incidentStreamId } from '#vigil/incidents';
 import { startTestApp, type TestApp } from '../support/app.js';
-
-/** What the incident list projection would write for these events, folded from the first. */
-const projected = async (events: Parameters<IncidentListProjection['apply']>[1]) => {
-  const written: unknown[][] = [];
-  await new IncidentListProjection().apply(undefined as never, events, {
-    add: (_text, values) => written.push([...values]),
-  });
-  assert.equal(written.length, 1, 'one upsert');
-  return JSON.parse(written[0]![0] as string) as Array<Record<string, unknown>>;
-};
-
-/** A value as it reads back from JSON: undefined keys gone, dates as text. */
-const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+import { plain, projectedRows } from '../support/incident-list.js';
 
 describe('the incident list, written by ingestion', () => {
   // No worker: no projection runs in this process, so whatever the list shows, ingestion wrote.
@@ -75,6 +63,6 @@ describe('the incident list, written by ingestion', () => {
        WHERE incident_id = $1`,
       [opened.id],
     );
-    assert.deepEqual(plain(rows[0]), plain((await projected(events))[0]));
+    assert.deepEqual(plain(rows[0]), plain((await projectedRows(events))[0]));
   });
 });

@@ -4,6 +4,7 @@ import type { IncidentCommand } from '../domain/commands.js';
 import { IncidentError } from '../domain/errors.js';
 import { incidentDecider, incidentStreamId } from './incident-decider.js';
 import { toIncidentView, type IncidentView } from './incident-view.js';
+import { IncidentReadModel } from '../read-models/incident-read-model.js';
 
 export interface IncidentCommandOptions {
   /** If-Match: the version the client last saw. */
@@ -24,7 +25,10 @@ export class HandleIncidentCommand extends Command<IncidentView> {
 
 @CommandHandler(HandleIncidentCommand)
 export class HandleIncidentCommandHandler implements ICommandHandler<HandleIncidentCommand> {
-  constructor(private readonly runner: CommandRunner) {}
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly readModel: IncidentReadModel,
+  ) {}
 
   async execute({ command, options }: HandleIncidentCommand): Promise<IncidentView> {
     const { actor, source, now } = command.metadata;
@@ -37,6 +41,11 @@ export class HandleIncidentCommandHandler implements ICommandHandler<HandleIncid
     });
     if (result.state.status === 'none')
       throw new IncidentError('IncidentNotFound', `Incident ${command.data.incidentId} does not exist`);
+    // A ticketing system that acknowledges and then lists sees its acknowledgement. The command
+    // has committed whatever happens here; should the write fail, the list projection makes it.
+    if (result.events.length > 0) {
+      await this.readModel.keep(command.data.incidentId, result.version, result.state).catch(() => undefined);
+    }
     return toIncidentView(result.state, result.version);
   }
 }

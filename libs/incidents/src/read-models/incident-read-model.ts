@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import type { IncidentStatus, OpenedIncident, Severity } from '../domain/types.js';
+import type { Incident, IncidentStatus, OpenedIncident, Severity } from '../domain/types.js';
+import { incidentListRows, upsertIncidentList } from './incident-list.projection.js';
 import { toIncidentView, type IncidentView } from '../application/incident-view.js';
 
 export interface IncidentFilter {
@@ -38,9 +39,23 @@ export const decodeCursor = (raw: string): { openedAt: string; id: string } | un
   }
 };
 
-/** Reads of the incident read models. */
+/** The incident list row write of a command's result, its values in $1. */
+const KEEP_SQL = upsertIncidentList('$1::jsonb');
+
+/** Reads of the incident read models, and the list row write of a command's result. */
 export class IncidentReadModel {
   constructor(private readonly pool: Pool) {}
+
+  /**
+   * Writes the list row of an incident a command has just moved to `version`, so whoever sent the
+   * command sees the change in the list at once. Only over an older row (see upsertIncidentList):
+   * the projection writing the same version later changes nothing.
+   */
+  async keep(incidentId: string, version: number, state: Incident): Promise<void> {
+    const rows = incidentListRows([{ incidentId, version, state }]);
+    if (rows.length === 0) return;
+    await this.pool.query({ name: 'vigil-incidents-keep', text: KEEP_SQL, values: [JSON.stringify(rows)] });
+  }
 
   async list(filter: IncidentFilter): Promise<{ items: IncidentView[]; nextCursor: string | null }> {
     const where: string[] = [];
