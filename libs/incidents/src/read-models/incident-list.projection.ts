@@ -18,6 +18,13 @@ export const upsertIncidentList = (rows: string) => `
   ON CONFLICT (incident_id) DO UPDATE SET ${COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
   WHERE incidents.version < EXCLUDED.version`;
 
+/** The list rows of $1 (a JSON document of `incidentListRows`) written, as one prepared statement. */
+export const upsertIncidentListStatement = (values: [string]) => ({
+  name: 'vigil-incidents-upsert',
+  text: UPSERT_SQL,
+  values,
+});
+
 const UPSERT_SQL = upsertIncidentList('$1::jsonb');
 
 /** The incident list's rows of incidents folded to `version` (none for one not opened). */
@@ -87,9 +94,9 @@ export class IncidentListProjection implements Projection {
     }
     const upserts = incidentListRows([...changed].map((id) => ({ incidentId: id, ...current.get(id)! })));
     if (upserts.length === 0) return;
-    const values = [JSON.stringify(upserts)];
-    if (later) later.add(UPSERT_SQL, values);
-    else await tx.query({ name: 'vigil-incidents-upsert', text: UPSERT_SQL, values });
+    const statement = upsertIncidentListStatement([JSON.stringify(upserts)]);
+    if (later) later.add(statement.text, statement.values);
+    else await tx.query(statement);
   }
 
   async reset(tx: PoolClient): Promise<void> {

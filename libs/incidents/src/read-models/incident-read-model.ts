@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Incident, IncidentStatus, OpenedIncident, Severity } from '../domain/types.js';
-import { incidentListRows, upsertIncidentList } from './incident-list.projection.js';
+import { incidentListRows, upsertIncidentListStatement } from './incident-list.projection.js';
 import { toIncidentView, type IncidentView } from '../application/incident-view.js';
 
 export interface IncidentFilter {
@@ -39,9 +39,6 @@ export const decodeCursor = (raw: string): { openedAt: string; id: string } | un
   }
 };
 
-/** The incident list row write of a command's result, its values in $1. */
-const KEEP_SQL = upsertIncidentList('$1::jsonb');
-
 /** Reads of the incident read models, and the list row write of a command's result. */
 export class IncidentReadModel {
   constructor(private readonly pool: Pool) {}
@@ -54,7 +51,7 @@ export class IncidentReadModel {
   async keep(incidentId: string, version: number, state: Incident): Promise<void> {
     const rows = incidentListRows([{ incidentId, version, state }]);
     if (rows.length === 0) return;
-    await this.pool.query({ name: 'vigil-incidents-keep', text: KEEP_SQL, values: [JSON.stringify(rows)] });
+    await this.pool.query(upsertIncidentListStatement([JSON.stringify(rows)]));
   }
 
   async list(filter: IncidentFilter): Promise<{ items: IncidentView[]; nextCursor: string | null }> {
