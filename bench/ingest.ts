@@ -2,7 +2,8 @@
  * Ingestion through the full HTTP path: a Vigil server in its own process, load
  * from this one over keep-alive connections.
  * - Throughput: 32 senders, PagerDuty v2 and Alertmanager payloads (80% repeats
- *   of known alerts), against the floor of 32 concurrent single-row INSERTs.
+ *   of known alerts), against the floor of 32 concurrent single-row INSERTs, each
+ *   arm with the CPU-seconds it spent per 1,000 units (see cpu.ts).
  * - Latency, open-loop: alerts sent on a fixed schedule (not one after another's
  *   reply, so a slow answer cannot hide later delays), each timed from its
  *   scheduled send to the moment its incident is visible in the read model. A
@@ -13,6 +14,7 @@ import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { Integrations } from '#vigil/alerts';
 import { freePort } from '../apps/vigil/src/support/free-port.js';
+import { addCpu, cpuSecondsPer1k, NO_CPU, startCpuMeter } from './cpu.js';
 import { startServerProcess } from '../apps/vigil/src/support/server-process.js';
 
 const SENDERS = 32;
@@ -105,7 +107,9 @@ export const runIngestionBench = async (
     await res.body.dump();
     if (res.statusCode !== 202) throw new Error(`${path} answered ${res.statusCode}`);
   };
+  /** Runs `op` on every sender for `ms`: how many it did, per second, and the CPU they all spent. */
   const rate = async (ms: number, op: () => Promise<void>) => {
+    const meter = startCpuMeter(server.pid);
     let done = 0;
     const deadline = performance.now() + ms;
     const started = performance.now();
@@ -117,7 +121,8 @@ export const runIngestionBench = async (
         }
       }),
     );
-    return done / ((performance.now() - started) / 1000);
+    const perSecond = done / ((performance.now() - started) / 1000);
+    return { perSecond, done, cpu: meter?.() ?? null };
   };
   const floor = () =>
     pool
@@ -134,12 +139,19 @@ export const runIngestionBench = async (
     const ratios: number[] = [];
     const system: number[] = [];
     const floors: number[] = [];
+    const cpu = { system: NO_CPU, floor: NO_CPU, alerts: 0, rows: 0, measured: true };
     for (let r = 0; r < options.rounds; r++) {
       const s = await rate(options.roundMs, () => post(path, body()));
       const f = await rate(options.roundMs, floor);
-      system.push(s);
-      floors.push(f);
-      ratios.push(s / f);
+      system.push(s.perSecond);
+      floors.push(f.perSecond);
+      ratios.push(s.perSecond / f.perSecond);
+      if (s.cpu && f.cpu) {
+        cpu.system = addCpu(cpu.system, s.cpu);
+        cpu.floor = addCpu(cpu.floor, f.cpu);
+        cpu.alerts += s.done;
+        cpu.rows += f.done;
+      } else cpu.measured = false;
     }
     const median = (xs: number[]) => quantile(xs, 0.5);
     results.push({
@@ -157,6 +169,17 @@ export const runIngestionBench = async (
         rows_per_s: Math.round(median(floors)),
       },
       ratio: { median: round(median(ratios)), rounds: ratios.map(round) },
+      // Where the ratio comes from: both arms are bound by the machine's CPU. The server's share
+      // in the floor arm is its worker finishing what the system arm left.
+      ...(cpu.measured
+        ? {
+            cpu_seconds_per_1k: {
+              what: 'CPU-seconds per 1,000 alerts (system) or rows (floor): server process, all PostgreSQL processes, this load generator',
+              system: cpuSecondsPer1k(cpu.system, cpu.alerts),
+              floor: cpuSecondsPer1k(cpu.floor, cpu.rows),
+            },
+          }
+        : {}),
     });
   }
 
