@@ -5,6 +5,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ProblemFilter, StrictValidationPipe } from '#vigil/common';
 import {
   AlertReceiverSettingsModule,
+  answerKnownPayloads,
+  KNOWN_PAYLOAD_ROUTES,
   pagerDutyError,
   RECEIVER_BODY_LIMIT_BYTES,
   snsTrustOf,
@@ -63,6 +65,18 @@ export const createHttpApp = async (runtime: Runtime): Promise<NestFastifyApplic
   fastify.addHook('onRoute', (route) => {
     if (route.url.startsWith('/v2/') || /^\/v1\/integrations\/:key\//.test(route.url)) {
       route.bodyLimit = RECEIVER_BODY_LIMIT_BYTES;
+    }
+    // A payload sent again byte for byte is answered before it is parsed (see answerKnownPayloads).
+    const known = route.method === 'POST' ? KNOWN_PAYLOAD_ROUTES[route.url] : undefined;
+    if (known !== undefined) {
+      const own = route.preParsing === undefined ? [] : [route.preParsing].flat();
+      route.preParsing = [
+        ...own,
+        answerKnownPayloads(known, RECEIVER_BODY_LIMIT_BYTES, {
+          receiverByKey: (key) => runtime.integrations.receiverByKey(key),
+          answerTo: (integrationId, bytesHash) => runtime.ingestion.answerTo(integrationId, bytesHash),
+        }),
+      ];
     }
     // SNS labels its JSON text/plain. On its route only, such a body is handed to the JSON parser
     // (same limit, same errors: malformed JSON is a 400); everywhere else text/plain stays a 415.
