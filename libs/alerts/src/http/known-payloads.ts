@@ -6,11 +6,21 @@ import type { IntegrationType, Receiver } from '../integrations/integrations.js'
 /** The hash a payload's bytes are known by (see AlertIngestion.answerTo). */
 export const bytesHashOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-/** Receivers whose payloads are known by their bytes alone, by route. */
+/** Hashes taken here, by request, so the controller does not take them again. */
+const hashes = new WeakMap<object, string>();
+
+/** The hash of a request's body as sent: taken before parsing if this hook saw it, else now. */
+export const requestBytesHash = (request: FastifyRequest, rawBody: Buffer | undefined) =>
+  hashes.get(request.raw) ?? (rawBody ? bytesHashOf(rawBody) : undefined);
+
+/**
+ * Receivers whose senders send the same payload again and again (Alertmanager every
+ * group_interval, an HA pair twice; Grafana each repeat interval), by route. Others have their
+ * re-sends found by the controller, after parsing.
+ */
 export const KNOWN_PAYLOAD_ROUTES: Readonly<Record<string, IntegrationType>> = {
   '/v1/integrations/:key/alertmanager': 'alertmanager',
   '/v1/integrations/:key/grafana': 'grafana',
-  '/v1/integrations/:key/alerts': 'generic',
 };
 
 const JSON_TYPE = /^\s*application\/json\s*(;|$)/i;
@@ -20,11 +30,14 @@ export interface KnownPayloadSources {
   answerTo(integrationId: string, bytesHash: string): { response: unknown } | undefined;
 }
 
-const readAll = async (payload: RequestPayload) => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of payload) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks);
-};
+const readAll = (payload: RequestPayload) =>
+  new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    payload.on('data', (chunk: Buffer) => chunks.push(chunk));
+    payload.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    payload.on('error', reject);
+    payload.on('aborted', () => reject(new Error('the request was aborted')));
+  });
 
 /**
  * A route's preParsing hook that answers a payload this process saw committed, byte for byte,
@@ -44,7 +57,9 @@ export const answerKnownPayloads = (
     const key = (request.params as { key?: unknown }).key;
     const receiver = typeof key === 'string' ? await sources.receiverByKey(key) : null;
     if (!receiver || receiver.integration.type !== type || receiver.hmacSecret !== null) return undefined;
-    return sources.answerTo(receiver.integration.id, bytesHashOf(bytes));
+    const hash = bytesHashOf(bytes);
+    hashes.set(request.raw, hash);
+    return sources.answerTo(receiver.integration.id, hash);
   };
 
   return (request, reply, payload, done) => {

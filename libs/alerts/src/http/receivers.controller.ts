@@ -35,7 +35,7 @@ import {
 import type { AdapterResult } from '../domain/normalised-alert.js';
 import { fromPagerDutyEvent, parseChangeEvent } from '../domain/pagerduty.adapter.js';
 import { parseSnsMessage } from '../domain/sns-message.js';
-import { bytesHashOf } from './known-payloads.js';
+import { requestBytesHash } from './known-payloads.js';
 import {
   Integrations,
   type Integration,
@@ -288,7 +288,7 @@ export class ReceiversController {
     request: RawBodyRequest<FastifyRequest>,
     parse: () => AdapterResult,
   ) {
-    const bytesHash = request.rawBody ? bytesHashOf(request.rawBody) : undefined;
+    const bytesHash = requestBytesHash(request, request.rawBody);
     const known = bytesHash ? this.ingestion.answerTo(integration.id, bytesHash) : undefined;
     if (known) return known.response;
     const parsed = parse();
