@@ -63,6 +63,32 @@ describe('the incident list, written by ingestion', () => {
        WHERE incident_id = $1`,
       [opened.id],
     );
-    assert.deepEqual(plain(rows[0]), plain((await projectedRows(events))[0]));
+    assert.deepEqual(plain(rows[0]), plain((await projectedRows(t.runtime.pool, events))[0]));
+  });
+
+  it('the projection leaves a row that ingestion wrote alone: neither written again nor locked', async () => {
+    const service = `untouched-${randomUUID().slice(0, 8)}`;
+    const created = await t.call('POST', '/v1/integrations', {
+      body: { name: 'untouched', service, type: 'generic' },
+    });
+    const { key } = created.body as { key: string };
+    const fired = await t.call('POST', `/v1/integrations/${key}/alerts`, {
+      key: null,
+      body: { dedupKey: 'queue-depth', summary: 'Queue depth above 10k' },
+    });
+    assert.equal(fired.status, 202);
+    // xmin names the transaction that wrote the row; xmax one that locked or changed it since (0: none).
+    const stored = async () =>
+      (
+        await t.runtime.pool.query<{ xmin: string; xmax: string; version: number }>(
+          `SELECT xmin::text, xmax::text, version FROM incidents WHERE service = $1`,
+          [service],
+        )
+      ).rows;
+    const written = await stored();
+    assert.equal(written.length, 1);
+    assert.equal(written[0]!.xmax, '0');
+    await t.runtime.subscriptions.catchUpAll(); // the incident list projection takes the same events
+    assert.deepEqual(await stored(), written);
   });
 });

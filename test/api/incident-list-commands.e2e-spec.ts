@@ -55,6 +55,6 @@ describe('the incident list, written by incident commands', () => {
        WHERE incident_id = $1`,
       [id],
     );
-    assert.deepEqual(plain(rows[0]), plain((await projectedRows(events))[0]));
+    assert.deepEqual(plain(rows[0]), plain((await projectedRows(t.runtime.pool, events))[0]));
   });
 });

@@ -52,9 +52,10 @@ export const incidentListRows = (
  * `evolve` the aggregate uses. A batch is folded in memory and written with one
  * upsert; a row only moves forward (version guard), so replays are harmless.
  * Ingestion also writes the rows of the incidents it opens or changes, in the
- * transaction of their events (see `upsertIncidentList`): the list shows an
- * alert's incident when the alert is answered. This projection's write of the
- * same version then changes nothing.
+ * transaction of their events (see `upsertIncidentList`), and so do incident
+ * commands once theirs commit: the list shows an alert's incident when the alert
+ * is answered. This projection reads the stored versions first and writes only
+ * rows that are behind, so a row already current is neither written nor locked.
  */
 export class IncidentListProjection implements Projection {
   readonly name = 'incidents@1';
@@ -62,37 +63,36 @@ export class IncidentListProjection implements Projection {
   async apply(tx: PoolClient, events: readonly RecordedEvent[], later?: LaterWrites): Promise<void> {
     const relevant = events.filter((e) => e.streamType === INCIDENT_STREAM_TYPE);
     if (relevant.length === 0) return;
-    // An incident whose first event here is its first event of all is folded from the start: no
-    // row to read (one left by an earlier run of the same events stays, by the version guard).
-    const firstVersion = new Map<string, number>();
-    for (const e of relevant) {
-      const id = incidentIdOf(e.streamId);
-      if (!firstVersion.has(id)) firstVersion.set(id, e.streamVersion);
-    }
-    const ids = [...firstVersion].filter(([, version]) => version > 1).map(([id]) => id);
-    const { rows } =
-      ids.length === 0
-        ? { rows: [] }
-        : await tx.query<{ incident_id: string; version: number; state: Incident }>({
-            name: 'vigil-incidents-load',
-            // A join on the key, not `= ANY($1)`: the prepared (generic) plan of the latter scans the table.
-            text: `SELECT i.incident_id, i.version, i.state
-                   FROM unnest($1::uuid[]) AS k(incident_id) JOIN incidents i USING (incident_id)`,
-            values: [ids],
-          });
+    const lastVersion = new Map<string, number>();
+    for (const e of relevant) lastVersion.set(incidentIdOf(e.streamId), e.streamVersion);
+    // The rows as stored: most are current already (ingestion and incident commands write the rows
+    // of what they change), and those are left alone; the others come with their state, to fold on.
+    const { rows } = await tx.query<{ incident_id: string; version: number; state: Incident | null }>({
+      name: 'vigil-incidents-behind',
+      // A join on the key, not `= ANY($1)`: the prepared (generic) plan of the latter scans the table.
+      text: `SELECT i.incident_id, i.version, CASE WHEN i.version < k.last THEN i.state END AS state
+             FROM unnest($1::uuid[], $2::int[]) AS k(incident_id, last) JOIN incidents i USING (incident_id)`,
+      values: [[...lastVersion.keys()], [...lastVersion.values()]],
+    });
     const current = new Map(rows.map((r) => [r.incident_id, { version: r.version, state: r.state }]));
     const changed = new Set<string>();
     for (const e of relevant) {
       const id = incidentIdOf(e.streamId);
       const row = current.get(id) ?? { version: 0, state: initialIncident };
-      if (e.streamVersion <= row.version) continue;
+      // A row at or past this event (a current one carries no state) already shows it.
+      if (e.streamVersion <= row.version || row.state === null) continue;
       current.set(id, {
         version: e.streamVersion,
         state: evolve(row.state, { type: e.type, data: e.data } as IncidentEvent),
       });
       changed.add(id);
     }
-    const upserts = incidentListRows([...changed].map((id) => ({ incidentId: id, ...current.get(id)! })));
+    const upserts = incidentListRows(
+      [...changed].map((id) => ({
+        incidentId: id,
+        ...(current.get(id) as { version: number; state: Incident }),
+      })),
+    );
     if (upserts.length === 0) return;
     const statement = upsertIncidentListStatement([JSON.stringify(upserts)]);
     if (later) later.add(statement.text, statement.values);
