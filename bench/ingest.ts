@@ -114,9 +114,19 @@ export const runIngestionBench = async (
     await res.body.dump();
     if (res.statusCode !== 202) throw new Error(`${path} answered ${res.statusCode}`);
   };
-  /** Runs `op` on every sender for `ms`: how many it did, per second, and the CPU they all spent. */
+  /** Seconds the server's event loop has been busy (see vigil_event_loop_busy_seconds_total). */
+  const loopBusy = async () => {
+    const res = await http.request({ method: 'GET', path: '/metrics' });
+    const text = await res.body.text();
+    return Number(/^vigil_event_loop_busy_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+  };
+  /**
+   * Runs `op` on every sender for `ms`: how many it did, per second, the CPU they all spent, and the
+   * share of the time the server's event loop was busy.
+   */
   const rate = async (ms: number, op: () => Promise<void>) => {
     const meter = startCpuMeter(server.pid);
+    const busyBefore = await loopBusy();
     let done = 0;
     const deadline = performance.now() + ms;
     const started = performance.now();
@@ -128,8 +138,10 @@ export const runIngestionBench = async (
         }
       }),
     );
-    const perSecond = done / ((performance.now() - started) / 1000);
-    return { perSecond, done, cpu: meter?.() ?? null };
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = meter?.() ?? null;
+    const loop = ((await loopBusy()) - busyBefore) / seconds;
+    return { perSecond: done / seconds, done, cpu, loop };
   };
   const floor = () =>
     pool
@@ -146,12 +158,14 @@ export const runIngestionBench = async (
     const ratios: number[] = [];
     const system: number[] = [];
     const floors: number[] = [];
+    const loops: number[] = [];
     const cpu = { system: NO_CPU, floor: NO_CPU, alerts: 0, rows: 0, measured: true };
     for (let r = 0; r < options.rounds; r++) {
       const s = await rate(options.roundMs, () => post(path, body()));
       const f = await rate(options.roundMs, floor);
       system.push(s.perSecond);
       floors.push(f.perSecond);
+      loops.push(s.loop);
       ratios.push(s.perSecond / f.perSecond);
       if (s.cpu && f.cpu) {
         cpu.system = addCpu(cpu.system, s.cpu);
@@ -176,6 +190,12 @@ export const runIngestionBench = async (
         rows_per_s: Math.round(median(floors)),
       },
       ratio: { median: round(median(ratios)), rounds: ratios.map(round) },
+      // Near 1, the server's main thread is the limit: requests, and the database's answers, wait.
+      server_event_loop_busy: {
+        what: "share of the system rounds' time the server's event loop was busy",
+        median: round(median(loops)),
+        rounds: loops.map(round),
+      },
       // Where the ratio comes from: both arms are bound by the machine's CPU. The server's share
       // in the floor arm is its worker finishing what the system arm left.
       ...(cpu.measured

@@ -270,4 +270,22 @@ describe('incidents over HTTP', () => {
     assert.ok(docs.body.paths['/v1/incidents/{id}/acknowledge']);
     assert.ok(docs.body.paths['/v1/incidents/{id}/verify']);
   });
+
+  it('counts the time its event loop is busy, and not the time it waits', async () => {
+    const busySeconds = async () => {
+      const metrics = await t.call('GET', '/metrics', { key: null });
+      const value = /^vigil_event_loop_busy_seconds_total (\S+)$/m.exec(metrics.body)?.[1];
+      assert.ok(value !== undefined, 'the metric is exposed');
+      return Number(value);
+    };
+    // The app runs in this process: keeping this thread busy keeps its event loop busy.
+    const first = await busySeconds();
+    const spinUntil = performance.now() + 200;
+    while (performance.now() < spinUntil);
+    const afterWork = await busySeconds();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const afterWait = await busySeconds();
+    assert.ok(afterWork - first >= 0.19, `200 ms of work counted ${afterWork - first} s`);
+    assert.ok(afterWait - afterWork < 0.4, `500 ms of waiting counted ${afterWait - afterWork} s`);
+  });
 });

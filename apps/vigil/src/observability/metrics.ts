@@ -54,9 +54,26 @@ export class VigilMetrics {
     registers: [this.registry],
   });
   readonly subscriptionLag: Gauge<'subscription'>;
+  /**
+   * Seconds the main thread's event loop spent on work rather than waiting for I/O, since the
+   * process started. Its rate is the loop's utilization: near 1, requests and answers from the
+   * database queue behind one another, whatever the CPU of the machine as a whole.
+   */
+  readonly eventLoopBusy: Counter;
 
   constructor(lag: () => Promise<Array<{ name: string; events: number }>>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'vigil_' });
+    let counted = 0;
+    this.eventLoopBusy = new Counter({
+      name: 'vigil_event_loop_busy_seconds_total',
+      help: "Time the main thread's event loop spent busy (not waiting for I/O); its rate is the loop's utilization",
+      registers: [this.registry],
+      collect() {
+        const busy = performance.eventLoopUtilization().active / 1000;
+        if (busy > counted) this.inc(busy - counted);
+        counted = Math.max(counted, busy);
+      },
+    });
     this.subscriptionLag = new Gauge({
       name: 'vigil_subscription_lag_events',
       help: 'Events committed to the log but not yet applied, per subscription',
