@@ -70,8 +70,9 @@ export class VigilMetrics {
       registers: [this.registry],
       collect() {
         const busy = performance.eventLoopUtilization().active / 1000;
-        if (busy > counted) this.inc(busy - counted);
-        counted = Math.max(counted, busy);
+        if (busy <= counted) return;
+        this.inc(busy - counted);
+        counted = busy;
       },
     });
     this.subscriptionLag = new Gauge({
