@@ -38,6 +38,42 @@ class FactCounts {
 }
 
 /**
+ * The one statement that stores a batch's counts. Repeats and flaps carry no labels: their service
+ * and rule come from the alert's first fact, stored before or in this very batch (then only
+ * RETURNING shows it). Each repeat looks its key up by the primary key: a LIMIT keeps the lookup a
+ * subquery, because as a join the planner, which expects a hundred rows of any jsonb_to_recordset,
+ * hashes them and scans every key ever stored.
+ */
+export const ALERT_FATIGUE_STATEMENT = `WITH new_keys AS (
+     INSERT INTO alert_keys SELECT * FROM jsonb_populate_recordset(null::alert_keys, $1::jsonb)
+     ON CONFLICT DO NOTHING RETURNING *
+   ), repeats AS (
+     SELECT r.minute, r.kind, coalesce(k.service, n.service) AS service, coalesce(k.rule, n.rule) AS rule
+     FROM jsonb_to_recordset($2::jsonb) AS r(group_stream_id text, alert_key text, minute timestamptz, kind text)
+     LEFT JOIN LATERAL (
+       SELECT service, rule FROM alert_keys
+       WHERE group_stream_id = r.group_stream_id AND alert_key = r.alert_key LIMIT 1
+     ) k ON true
+     LEFT JOIN new_keys n USING (group_stream_id, alert_key)
+   ), facts AS (
+     SELECT minute, service, rule, kind, count FROM jsonb_populate_recordset(null::alert_fact_counts, $3::jsonb)
+     UNION ALL
+     SELECT minute, service, rule, kind, count(*) FROM repeats WHERE service IS NOT NULL GROUP BY 1, 2, 3, 4
+     UNION ALL
+     SELECT minute, service, rule, 'received', count(*) FROM repeats WHERE service IS NOT NULL GROUP BY 1, 2, 3
+   ), counted AS (
+     INSERT INTO alert_fact_counts AS c
+     SELECT minute, service, rule, kind, sum(count) FROM facts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+     ON CONFLICT (minute, service, rule, kind) DO UPDATE SET count = c.count + EXCLUDED.count
+   ), opened AS (
+     INSERT INTO alert_incidents (incident_id, service, rule, opened_at, actionable)
+     SELECT incident_id, service, rule, opened_at, incident_id = ANY($4::uuid[])
+     FROM jsonb_populate_recordset(null::alert_incidents, $5::jsonb)
+     ON CONFLICT DO NOTHING
+   )
+   UPDATE alert_incidents SET actionable = true WHERE incident_id = ANY($4::uuid[]) AND NOT actionable`;
+
+/**
  * Counts what alerts did (received, deduplicated, suppressed, flapping, opened
  * an incident) per minute, service and rule, and whether anyone acted on the
  * incidents they opened. Counts are added up, so this relies on the
@@ -111,35 +147,9 @@ export class AlertFatigueProjection implements Projection {
     }
 
     if (keys.size + repeats.length + facts.size + opened.length + acted.size === 0) return;
-    // One statement, sent with the round's commit when it can wait. Repeats and flaps carry no
-    // labels: their service and rule come from the alert's first fact, stored before or in this
-    // very batch (then only RETURNING shows it).
+    // Sent with the round's commit when it can wait.
     const statement = {
-      text: `WITH new_keys AS (
-         INSERT INTO alert_keys SELECT * FROM jsonb_populate_recordset(null::alert_keys, $1::jsonb)
-         ON CONFLICT DO NOTHING RETURNING *
-       ), repeats AS (
-         SELECT r.minute, r.kind, coalesce(k.service, n.service) AS service, coalesce(k.rule, n.rule) AS rule
-         FROM jsonb_to_recordset($2::jsonb) AS r(group_stream_id text, alert_key text, minute timestamptz, kind text)
-         LEFT JOIN alert_keys k USING (group_stream_id, alert_key)
-         LEFT JOIN new_keys n USING (group_stream_id, alert_key)
-       ), facts AS (
-         SELECT minute, service, rule, kind, count FROM jsonb_populate_recordset(null::alert_fact_counts, $3::jsonb)
-         UNION ALL
-         SELECT minute, service, rule, kind, count(*) FROM repeats WHERE service IS NOT NULL GROUP BY 1, 2, 3, 4
-         UNION ALL
-         SELECT minute, service, rule, 'received', count(*) FROM repeats WHERE service IS NOT NULL GROUP BY 1, 2, 3
-       ), counted AS (
-         INSERT INTO alert_fact_counts AS c
-         SELECT minute, service, rule, kind, sum(count) FROM facts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-         ON CONFLICT (minute, service, rule, kind) DO UPDATE SET count = c.count + EXCLUDED.count
-       ), opened AS (
-         INSERT INTO alert_incidents (incident_id, service, rule, opened_at, actionable)
-         SELECT incident_id, service, rule, opened_at, incident_id = ANY($4::uuid[])
-         FROM jsonb_populate_recordset(null::alert_incidents, $5::jsonb)
-         ON CONFLICT DO NOTHING
-       )
-       UPDATE alert_incidents SET actionable = true WHERE incident_id = ANY($4::uuid[]) AND NOT actionable`,
+      text: ALERT_FATIGUE_STATEMENT,
       values: [
         JSON.stringify([...keys.values()]),
         JSON.stringify(

@@ -91,9 +91,15 @@ const checkpointsStatement = (reached: ReadonlyArray<{ name: string; at: LogPosi
           `;
 };
 
-/** Whether the log holds any event after `at`, visible or not yet (a statement of its own, after COMMIT). */
-const eventsBeyondStatement = (at: LogPosition) =>
-  `SELECT EXISTS (SELECT 1 FROM events WHERE (transaction_id, global_position) > (${positionLiterals(at).join(', ')})) AS beyond`;
+/**
+ * Whether the log holds any event after `at`, visible or not yet (a statement of its own, after
+ * COMMIT). Written as the first row in log order rather than EXISTS, whose ORDER BY and LIMIT
+ * PostgreSQL drops: without statistics on `events` (before its first ANALYZE, or with autovacuum
+ * off) the planner then scans the whole table for it, a cost that grows with the log.
+ */
+export const eventsBeyondStatement = (at: LogPosition) =>
+  `SELECT (SELECT 1 FROM events WHERE (transaction_id, global_position) > (${positionLiterals(at).join(', ')})
+           ORDER BY transaction_id, global_position LIMIT 1) IS NOT NULL AS beyond`;
 
 const comparePositions = (a: LogPosition, b: LogPosition) => {
   const byTransaction = BigInt(a.transactionId) - BigInt(b.transactionId);
