@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
 import { ALERT_FATIGUE_STATEMENT } from '#vigil/alerts';
 import { eventsBeyondStatement } from '#vigil/event-store';
+import { INCIDENTS_BEHIND_STATEMENT } from '#vigil/incidents';
 import { testPool } from '../support/database.js';
 
 /** The relations a plan reads by scanning them whole. */
@@ -76,5 +77,29 @@ describe('round statements on tables without statistics', () => {
     }));
     const scanned = await explain(ALERT_FATIGUE_STATEMENT, ['[]', JSON.stringify(repeats), '[]', [], '[]']);
     assert.ok(!scanned.includes('alert_keys'), `scans ${scanned.join(', ')}`);
+  });
+
+  it('look the incident list rows up by their key, also in a plan PostgreSQL keeps while the table grows', async () => {
+    // A prepared statement's generic plan is kept until statistics change: one made while the
+    // table was small must not scan it once it has grown.
+    await client.query(`CREATE TEMP TABLE incidents (LIKE public.incidents INCLUDING INDEXES)`);
+    const fill = (rows: number) =>
+      client.query(
+        `INSERT INTO incidents SELECT gen_random_uuid(), 'checkout', 'SEV2', 'triggered', now(), 1, '{}'
+         FROM generate_series(1, ${rows})`,
+      );
+    await fill(300);
+    const ids = (await client.query<{ incident_id: string }>(`SELECT incident_id FROM incidents LIMIT 15`))
+      .rows;
+    const args = `'{${ids.map((r) => r.incident_id).join(',')}}'::uuid[], '{${ids.map(() => 2).join(',')}}'::int[]`;
+    await client.query(`SET plan_cache_mode = force_generic_plan`);
+    try {
+      await client.query(`PREPARE incidents_behind (uuid[], int[]) AS ${INCIDENTS_BEHIND_STATEMENT}`);
+      await client.query(`EXECUTE incidents_behind (${args})`);
+      await fill(20_000);
+      assert.deepEqual(await explain(`EXECUTE incidents_behind (${args})`), []);
+    } finally {
+      await client.query(`RESET plan_cache_mode`);
+    }
   });
 });

@@ -57,6 +57,16 @@ export const incidentListRows = (
  * is answered. This projection reads the stored versions first and writes only
  * rows that are behind, so a row already current is neither written nor locked.
  */
+/**
+ * The stored version of each incident given, and its state where the row is behind the version
+ * given. One lookup by the key per incident, not `= ANY($1)` nor a join: the prepared (generic)
+ * plan of either may scan the table, and keeps scanning it as it grows until statistics change.
+ */
+export const INCIDENTS_BEHIND_STATEMENT = `SELECT k.incident_id, i.version,
+    CASE WHEN i.version < k.last THEN i.state END AS state
+  FROM unnest($1::uuid[], $2::int[]) AS k(incident_id, last)
+  JOIN LATERAL (SELECT version, state FROM incidents WHERE incident_id = k.incident_id LIMIT 1) i ON true`;
+
 export class IncidentListProjection implements Projection {
   readonly name = 'incidents@1';
 
@@ -69,9 +79,7 @@ export class IncidentListProjection implements Projection {
     // of what they change), and those are left alone; the others come with their state, to fold on.
     const { rows } = await tx.query<{ incident_id: string; version: number; state: Incident | null }>({
       name: 'vigil-incidents-behind',
-      // A join on the key, not `= ANY($1)`: the prepared (generic) plan of the latter scans the table.
-      text: `SELECT i.incident_id, i.version, CASE WHEN i.version < k.last THEN i.state END AS state
-             FROM unnest($1::uuid[], $2::int[]) AS k(incident_id, last) JOIN incidents i USING (incident_id)`,
+      text: INCIDENTS_BEHIND_STATEMENT,
       values: [[...lastVersion.keys()], [...lastVersion.values()]],
     });
     const current = new Map(rows.map((r) => [r.incident_id, { version: r.version, state: r.state }]));
