@@ -48,16 +48,6 @@ export const incidentListRows = (
   );
 
 /**
- * The `incidents` table: one row per incident, its state folded with the same
- * `evolve` the aggregate uses. A batch is folded in memory and written with one
- * upsert; a row only moves forward (version guard), so replays are harmless.
- * Ingestion also writes the rows of the incidents it opens or changes, in the
- * transaction of their events (see `upsertIncidentList`), and so do incident
- * commands once theirs commit: the list shows an alert's incident when the alert
- * is answered. This projection reads the stored versions first and writes only
- * rows that are behind, so a row already current is neither written nor locked.
- */
-/**
  * The stored version of each incident given, and its state where the row is behind the version
  * given. One lookup by the key per incident, not `= ANY($1)` nor a join: the prepared (generic)
  * plan of either may scan the table, and keeps scanning it as it grows until statistics change.
@@ -67,6 +57,16 @@ export const INCIDENTS_BEHIND_STATEMENT = `SELECT k.incident_id, i.version,
   FROM unnest($1::uuid[], $2::int[]) AS k(incident_id, last)
   JOIN LATERAL (SELECT version, state FROM incidents WHERE incident_id = k.incident_id LIMIT 1) i ON true`;
 
+/**
+ * The `incidents` table: one row per incident, its state folded with the same
+ * `evolve` the aggregate uses. A batch is folded in memory and written with one
+ * upsert; a row only moves forward (version guard), so replays are harmless.
+ * Ingestion also writes the rows of the incidents it opens or changes, in the
+ * transaction of their events (see `upsertIncidentList`), and so do incident
+ * commands once theirs commit: the list shows an alert's incident when the alert
+ * is answered. This projection reads the stored versions first and writes only
+ * rows that are behind, so a row already current is neither written nor locked.
+ */
 export class IncidentListProjection implements Projection {
   readonly name = 'incidents@1';
 
