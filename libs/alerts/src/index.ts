@@ -2,6 +2,7 @@ export * from './domain/index.js';
 export * from './integrations/integrations.js';
 export * from './application/alert-ingestion.js';
 export * from './http/receivers.controller.js';
+export * from './http/direct-receivers.js';
 export * from './http/known-payloads.js';
 export * from './alerts.module.js';
 export * from './silences/silences.js';

@@ -6,8 +6,10 @@ import { ProblemFilter, StrictValidationPipe } from '#vigil/common';
 import {
   AlertReceiverSettingsModule,
   answerKnownPayloads,
+  directReceivers,
   KNOWN_PAYLOAD_ROUTES,
   pagerDutyError,
+  ReceiversController,
   RECEIVER_BODY_LIMIT_BYTES,
   snsTrustOf,
 } from '#vigil/alerts';
@@ -15,6 +17,7 @@ import { incidentProblem } from '#vigil/incidents';
 import { slackFormParser } from '#vigil/slack';
 import { AppModule } from '../app.module.js';
 import { NestPinoLogger } from '../observability/logger.js';
+import { serveDirectly } from './direct-routes.js';
 import type { Runtime } from '../runtime.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -50,15 +53,24 @@ export const createHttpApp = async (runtime: Runtime): Promise<NestFastifyApplic
     // req.rawBody: a signature over the body (Grafana's HMAC) is over the bytes as sent.
     rawBody: true,
   });
-  app.useGlobalFilters(
-    new ProblemFilter(runtime.log, [incidentProblem], [{ pathPrefix: '/v2/', render: pagerDutyError }]),
+  const problems = new ProblemFilter(
+    runtime.log,
+    [incidentProblem],
+    [{ pathPrefix: '/v2/', render: pagerDutyError }],
   );
+  app.useGlobalFilters(problems);
   app.useGlobalPipes(new StrictValidationPipe());
   // Nest would read forms on every route; Slack's /slack/ routes (slash commands, interactions)
   // are the only ones that take them.
   app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES }, slackFormParser);
 
   const fastify = app.getHttpAdapter().getInstance();
+  // The alert receivers (served in the API role) are called by Fastify itself (see directReceivers).
+  if (runtime.config.roles.api) {
+    serveDirectly(fastify, directReceivers(app.get(ReceiversController)), 202, (error, request, reply) =>
+      problems.answer(error, request, reply),
+    );
+  }
   // The API speaks JSON; anything else is answered 415 rather than guessed at.
   fastify.removeContentTypeParser(['text/plain']);
   // Alert receivers take at most 512 KiB, as PagerDuty does.

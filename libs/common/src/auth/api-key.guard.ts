@@ -5,7 +5,7 @@ import { ProblemError } from '../problem.js';
 import { grants, type ApiKeyRecord, type ApiKeys } from './api-keys.js';
 
 const SCOPES_KEY = 'vigil:scopes';
-const PUBLIC_KEY = 'vigil:public';
+export const PUBLIC_KEY = 'vigil:public';
 
 /** The scope a route needs; with `admin`, a key has them all. */
 export const RequireScope = (scope: string) => SetMetadata(SCOPES_KEY, scope);

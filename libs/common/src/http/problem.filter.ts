@@ -109,8 +109,11 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const request = http.getRequest<FastifyRequest>();
-    const reply = http.getResponse<FastifyReply>();
+    this.answer(error, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>());
+  }
+
+  /** Sends the error's answer: what `catch` does, for routes Fastify serves without Nest. */
+  answer(error: unknown, request: FastifyRequest | undefined, reply: FastifyReply): void {
     const path = request?.url?.split('?')[0] ?? '';
     const problem = this.toProblem(error, path, request?.routeOptions?.url);
     if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="vigil"');
