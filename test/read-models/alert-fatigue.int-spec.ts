@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { AlertFatigueProjection } from '#vigil/alerts';
+import { ALERT_FATIGUE_STATEMENT, AlertFatigueProjection } from '#vigil/alerts';
 import { withTransaction, type RecordedEvent } from '#vigil/event-store';
 import { testPool } from '../support/database.js';
 
@@ -101,6 +101,34 @@ describe('alert-fatigue projection', () => {
       [service],
     );
     assert.equal(again.rows[0]?.count, 2);
+
+    // Repeats of one alert in one minute reach the statement as one counted row: one key lookup.
+    const sent: Array<readonly unknown[]> = [];
+    const five = Array.from({ length: 5 }, () =>
+      recorded(group, 'alert-group', 'AlertRepeated', { alertKey: 'a' }, at),
+    );
+    await withTransaction(pool, async (tx) => {
+      const later = { add: (_text: string, values: readonly unknown[]) => void sent.push(values) };
+      await new AlertFatigueProjection().apply(tx, five, later);
+      await tx.query(ALERT_FATIGUE_STATEMENT, [...sent[0]!]);
+    });
+    assert.deepEqual(JSON.parse(String(sent[0]![1])), [
+      {
+        group_stream_id: group,
+        alert_key: 'a',
+        minute: '2026-05-01T10:00:00.000Z',
+        kind: 'deduplicated',
+        count: 5,
+      },
+    ]);
+    const counted = await pool.query<{ count: number }>(
+      `SELECT count FROM alert_fact_counts WHERE service = $1 AND kind IN ('deduplicated', 'received') AND minute = '2026-05-01T10:00:00Z' ORDER BY kind`,
+      [service],
+    );
+    assert.deepEqual(
+      counted.rows.map((r) => r.count),
+      [7, 9],
+    );
 
     // These rows come from no event in the log: a replay in a later test would rightly drop them.
     await pool.query(`DELETE FROM alert_fact_counts WHERE service = $1`, [service]);

@@ -13,19 +13,15 @@ const HUMAN_ACTORS = new Set(['user', 'api-key', 'slack']);
 /** The start of the minute (UTC) a time falls in. */
 const minuteOf = (time: string) => new Date(Math.floor(Date.parse(time) / 60_000) * 60_000).toISOString();
 
-/** Counts of alert facts by minute, service, rule and kind, summed in memory before they are written. */
-class FactCounts {
-  private readonly counts = new Map<
-    string,
-    { minute: string; service: string; rule: string; kind: string; count: number }
-  >();
+/** Rows counted by all their fields, summed in memory before they are written. */
+class Tally<R extends Record<string, string>> {
+  private readonly counts = new Map<string, R & { count: number }>();
 
-  add(occurredAt: string, service: string, rule: string, kind: string) {
-    const minute = minuteOf(occurredAt);
-    const key = `${minute}\n${service}\n${rule}\n${kind}`;
+  add(row: R) {
+    const key = Object.values(row).join('\n');
     const entry = this.counts.get(key);
     if (entry) entry.count++;
-    else this.counts.set(key, { minute, service, rule, kind, count: 1 });
+    else this.counts.set(key, { ...row, count: 1 });
   }
 
   get size() {
@@ -40,7 +36,8 @@ class FactCounts {
 /**
  * The one statement that stores a batch's counts. Repeats and flaps carry no labels: their service
  * and rule come from the alert's first fact, stored before or in this very batch (then only
- * RETURNING shows it). Each repeat looks its key up by the primary key: a LIMIT keeps the lookup a
+ * RETURNING shows it). They come counted by alert, minute and kind, so a key is looked up once
+ * however often its alert repeated in the batch, by the primary key: a LIMIT keeps the lookup a
  * subquery, because as a join the planner, which expects a hundred rows of any jsonb_to_recordset,
  * hashes them and scans every key ever stored.
  */
@@ -48,8 +45,9 @@ export const ALERT_FATIGUE_STATEMENT = `WITH new_keys AS (
      INSERT INTO alert_keys SELECT * FROM jsonb_populate_recordset(null::alert_keys, $1::jsonb)
      ON CONFLICT DO NOTHING RETURNING *
    ), repeats AS (
-     SELECT r.minute, r.kind, coalesce(k.service, n.service) AS service, coalesce(k.rule, n.rule) AS rule
-     FROM jsonb_to_recordset($2::jsonb) AS r(group_stream_id text, alert_key text, minute timestamptz, kind text)
+     SELECT r.minute, r.kind, r.count, coalesce(k.service, n.service) AS service, coalesce(k.rule, n.rule) AS rule
+     FROM jsonb_to_recordset($2::jsonb)
+       AS r(group_stream_id text, alert_key text, minute timestamptz, kind text, count int)
      LEFT JOIN LATERAL (
        SELECT service, rule FROM alert_keys
        WHERE group_stream_id = r.group_stream_id AND alert_key = r.alert_key LIMIT 1
@@ -58,9 +56,9 @@ export const ALERT_FATIGUE_STATEMENT = `WITH new_keys AS (
    ), facts AS (
      SELECT minute, service, rule, kind, count FROM jsonb_populate_recordset(null::alert_fact_counts, $3::jsonb)
      UNION ALL
-     SELECT minute, service, rule, kind, count(*) FROM repeats WHERE service IS NOT NULL GROUP BY 1, 2, 3, 4
+     SELECT minute, service, rule, kind, sum(count) FROM repeats WHERE service IS NOT NULL GROUP BY 1, 2, 3, 4
      UNION ALL
-     SELECT minute, service, rule, 'received', count(*) FROM repeats WHERE service IS NOT NULL GROUP BY 1, 2, 3
+     SELECT minute, service, rule, 'received', sum(count) FROM repeats WHERE service IS NOT NULL GROUP BY 1, 2, 3
    ), counted AS (
      INSERT INTO alert_fact_counts AS c
      SELECT minute, service, rule, kind, sum(count) FROM facts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
@@ -83,20 +81,23 @@ export class AlertFatigueProjection implements Projection {
   readonly name = 'alert-fatigue@2';
 
   async apply(tx: PoolClient, events: readonly RecordedEvent[], later?: LaterWrites): Promise<void> {
-    const facts = new FactCounts();
+    /** Facts by minute, service, rule and kind. */
+    const facts = new Tally<{ minute: string; service: string; rule: string; kind: string }>();
     const keys = new Map<
       string,
       { group_stream_id: string; alert_key: string; service: string; rule: string }
     >();
     const opened: Array<{ incident_id: string; service: string; rule: string; opened_at: string }> = [];
     const acted = new Set<string>();
-    const repeats: Array<{ event: RecordedEvent; alertKey: string; kind: 'deduplicated' | 'flapping' }> = [];
+    /** Repeats and flaps by group, alert key, minute and kind: their service and rule are looked up. */
+    const repeats = new Tally<{ group_stream_id: string; alert_key: string; minute: string; kind: string }>();
 
     for (const e of events) {
       if (e.streamType === ALERT_GROUP_STREAM_TYPE) {
         const event = { type: e.type, data: e.data } as AlertGroupEvent;
+        const minute = minuteOf(e.occurredAt);
         const fact = (kind: string, service: string, rule: string) =>
-          facts.add(e.occurredAt, service, rule, kind);
+          facts.add({ minute, service, rule, kind });
         switch (event.type) {
           case 'AlertTriggered': {
             const { service, labels, summary, alertKey, incidentId, openedIncident } = event.data;
@@ -128,10 +129,20 @@ export class AlertFatigueProjection implements Projection {
             break;
           }
           case 'AlertRepeated':
-            repeats.push({ event: e, alertKey: event.data.alertKey, kind: 'deduplicated' });
+            repeats.add({
+              group_stream_id: e.streamId,
+              alert_key: event.data.alertKey,
+              minute,
+              kind: 'deduplicated',
+            });
             break;
           case 'AlertFlapping':
-            repeats.push({ event: e, alertKey: event.data.alertKey, kind: 'flapping' });
+            repeats.add({
+              group_stream_id: e.streamId,
+              alert_key: event.data.alertKey,
+              minute,
+              kind: 'flapping',
+            });
             break;
           case 'AlertAcknowledged':
           case 'AlertResolved':
@@ -146,20 +157,13 @@ export class AlertFatigueProjection implements Projection {
       }
     }
 
-    if (keys.size + repeats.length + facts.size + opened.length + acted.size === 0) return;
+    if (keys.size + repeats.size + facts.size + opened.length + acted.size === 0) return;
     // Sent with the round's commit when it can wait.
     const statement = {
       text: ALERT_FATIGUE_STATEMENT,
       values: [
         JSON.stringify([...keys.values()]),
-        JSON.stringify(
-          repeats.map((r) => ({
-            group_stream_id: r.event.streamId,
-            alert_key: r.alertKey,
-            minute: minuteOf(r.event.occurredAt),
-            kind: r.kind,
-          })),
-        ),
+        JSON.stringify(repeats.rows()),
         JSON.stringify(facts.rows()),
         [...acted],
         JSON.stringify(opened),
