@@ -32,9 +32,10 @@ describe('Wakeup', () => {
 
   it('without a wake, a sleep lasts its time', async () => {
     const wakeup = new Wakeup();
-    const sleep = wakeup.sleep(5, wakeup.mark());
+    // Long enough that a busy machine cannot run the timer before the first look (5 ms could).
+    const sleep = wakeup.sleep(250, wakeup.mark());
     assert.equal(await settled(sleep), false);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(await settled(sleep), true);
   });
 });
