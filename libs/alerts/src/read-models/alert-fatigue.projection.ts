@@ -129,19 +129,12 @@ export class AlertFatigueProjection implements Projection {
             break;
           }
           case 'AlertRepeated':
-            repeats.add({
-              group_stream_id: e.streamId,
-              alert_key: event.data.alertKey,
-              minute,
-              kind: 'deduplicated',
-            });
-            break;
           case 'AlertFlapping':
             repeats.add({
               group_stream_id: e.streamId,
               alert_key: event.data.alertKey,
               minute,
-              kind: 'flapping',
+              kind: event.type === 'AlertRepeated' ? 'deduplicated' : 'flapping',
             });
             break;
           case 'AlertAcknowledged':
