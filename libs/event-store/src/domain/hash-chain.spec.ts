@@ -35,6 +35,24 @@ describe('canonical JSON', () => {
     assert.equal(canonicalJson({ '\u00e9': 1, e: 2, E: 3 }), '{"E":3,"e":2,"\u00e9":1}');
   });
 
+  it('orders keys in any starting order as a full sort by UTF-16 code units would', () => {
+    const keys = ['b', 'a', 'B', '10', '9', '\u00e9', 'e', '\ud83d\ude00', '\uffff', 'ab', 'a', 'aa', ''];
+    for (let seed = 1; seed <= 200; seed++) {
+      // A different order each time (a small linear congruential shuffle, so failures repeat).
+      let state = seed;
+      const shuffled = [...new Set(keys)].sort(() => {
+        state = (state * 1103515245 + 12345) % 2 ** 31;
+        return (state % 3) - 1;
+      });
+      const value = Object.fromEntries(shuffled.map((k, i) => [k, i]));
+      const expected = `{${Object.keys(value)
+        .sort()
+        .map((k) => `${JSON.stringify(k)}:${value[k]}`)
+        .join(',')}}`;
+      assert.equal(canonicalJson(value), expected, `order ${JSON.stringify(Object.keys(value))}`);
+    }
+  });
+
   it('writes keys that need escaping escaped, the same the first time and every time after', () => {
     const value = { 'a"b': 1, 'tab\there': [{ 'a"b': true }], plain: 'x' };
     const expected = '{"a\\"b":1,"plain":"x","tab\\there":[{"a\\"b":true}]}';

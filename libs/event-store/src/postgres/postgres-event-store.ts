@@ -1,7 +1,13 @@
 import { newId } from '../domain/ids.js';
 import type { Pool, PoolClient } from 'pg';
 import { ConcurrencyError } from '../domain/errors.js';
-import { chainHash, GENESIS_HASH, verifyChain, type ChainVerdict } from '../domain/hash-chain.js';
+import {
+  canonicalJson,
+  chainHashOfJson,
+  GENESIS_HASH,
+  verifyChain,
+  type ChainVerdict,
+} from '../domain/hash-chain.js';
 import type {
   AppendRequest,
   AppendResult,
@@ -185,7 +191,7 @@ export class PostgresEventStore {
   ): Promise<InsertedRow[]> {
     let rows: InsertedRow[];
     try {
-      rows = await insert(JSON.stringify(prepared.flat()));
+      rows = await insert(rowsJson(prepared.flat()));
     } catch (error) {
       if ((error as { code?: string }).code === APPEND_REFUSED) {
         for (const p of prepared) this.heads.forget(p[0]!.stream_id, p[0]!.stream_version - 1);
@@ -389,6 +395,7 @@ export class PostgresEventStore {
       seen.add(request.streamId);
       let prevHash = request.expectedVersion === 0 ? GENESIS_HASH : heads.get(request.streamId)!;
       return request.events.map((event, i): PreparedRow => {
+        const metadata = event.metadata ?? {};
         const row: PreparedRow = {
           // Time-ordered ids land at the right edge of the unique index instead of all over it.
           event_id: event.eventId ?? newId(),
@@ -398,23 +405,29 @@ export class PostgresEventStore {
           type: event.type,
           schema_version: event.schemaVersion ?? this.upcasters.latestVersion(event.type),
           data: event.data,
-          metadata: event.metadata ?? {},
+          metadata,
           occurred_at: event.occurredAt ? new Date(event.occurredAt).toISOString() : appendedAt,
           prev_hash: prevHash,
           hash: '',
           is_first: i === 0,
+          // Serialised once: the hash seals this JSON, and the insert sends it as it is.
+          dataJson: canonicalJson(event.data),
+          metadataJson: canonicalJson(metadata),
         };
-        row.hash = chainHash(prevHash, {
-          eventId: row.event_id,
-          streamId: row.stream_id,
-          streamType: row.stream_type,
-          streamVersion: row.stream_version,
-          type: row.type,
-          schemaVersion: row.schema_version,
-          data: row.data,
-          metadata: row.metadata,
-          occurredAt: row.occurred_at,
-        });
+        row.hash = chainHashOfJson(
+          prevHash,
+          {
+            eventId: row.event_id,
+            streamId: row.stream_id,
+            streamType: row.stream_type,
+            streamVersion: row.stream_version,
+            type: row.type,
+            schemaVersion: row.schema_version,
+            occurredAt: row.occurred_at,
+          },
+          row.dataJson,
+          row.metadataJson,
+        );
         prevHash = row.hash;
         return row;
       });
@@ -427,7 +440,7 @@ export class PostgresEventStore {
       const result = await (tx ?? this.pool).query<InsertedRow>({ name: 'vigil-append', text: APPEND_SQL }, [
         // One JSON document of the prepared rows (their keys are the columns): cheaper to build
         // here and to parse there than a dozen parallel arrays.
-        JSON.stringify(rows),
+        rowsJson(rows),
       ]);
       return result.rows;
     } catch (error) {
@@ -494,7 +507,7 @@ const raced = (error: unknown, prepared: Prepared): ConcurrencyError | undefined
 /** Each request's rows, ready to insert. */
 type Prepared = PreparedRow[][];
 
-/** An event ready to insert; its keys are the columns jsonb_to_recordset reads. */
+/** An event ready to insert: its columns (see rowsJson), and its data and metadata as JSON. */
 interface PreparedRow {
   event_id: string;
   stream_id: string;
@@ -508,7 +521,28 @@ interface PreparedRow {
   prev_hash: string;
   hash: string;
   is_first: boolean;
+  dataJson: string;
+  metadataJson: string;
 }
+
+/**
+ * The rows as one JSON array of objects whose keys are the columns jsonb_to_recordset reads, data
+ * and metadata written in as the JSON their hashes were taken over.
+ */
+const rowsJson = (rows: readonly PreparedRow[]): string => {
+  let out = '[';
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (i > 0) out += ',';
+    out +=
+      `{"event_id":${JSON.stringify(r.event_id)},"stream_id":${JSON.stringify(r.stream_id)},` +
+      `"stream_type":${JSON.stringify(r.stream_type)},"stream_version":${r.stream_version},` +
+      `"type":${JSON.stringify(r.type)},"schema_version":${r.schema_version},` +
+      `"data":${r.dataJson},"metadata":${r.metadataJson},"occurred_at":${JSON.stringify(r.occurred_at)},` +
+      `"prev_hash":${JSON.stringify(r.prev_hash)},"hash":${JSON.stringify(r.hash)},"is_first":${r.is_first}}`;
+  }
+  return `${out}]`;
+};
 
 const emptyResult = (r: AppendRequest): AppendResult => ({
   streamId: r.streamId,
