@@ -613,7 +613,7 @@ const receiveOne = async (
       integrationId: integration.id,
       service: integration.service,
       receivedAt: now,
-      newIncidentId: newId(),
+      newIncidentId: newId,
       autoResolve: integration.autoResolve,
       grouping: rule,
       // Silences match the alert's labels plus the service, source and severity Vigil gave it.

@@ -378,7 +378,7 @@ class ProposedWorld {
         integrationId: d.integrationId,
         service: d.service,
         receivedAt: at,
-        newIncidentId: `proposed-${this.opened + 1}`,
+        newIncidentId: () => `proposed-${this.opened + 1}`,
         autoResolve: this.rules.autoResolve(d.integrationId),
         grouping,
         flapping: this.rules.flapping,

@@ -29,7 +29,7 @@ const receive = (a: NormalisedAlert, autoResolve = true): ReceiveAlert => ({
   integrationId: 'int-1',
   service: 'payments',
   receivedAt: '2026-01-01T10:01:00.000Z',
-  newIncidentId: 'inc-new',
+  newIncidentId: () => 'inc-new',
   autoResolve,
   silenceId: null,
 });
@@ -75,6 +75,22 @@ describe('decideAlert', () => {
     );
     assert.deepEqual(d.incident, []);
     assert.equal(evolveAlertGroup(group, d.events[0]!).firing['db/disk']!.repeats, 1);
+  });
+
+  it('makes a new incident id only for an alert that opens an incident', () => {
+    const group = given(alert());
+    const made: string[] = [];
+    const counting = (a: NormalisedAlert) => ({
+      ...receive(a),
+      newIncidentId: () => {
+        made.push('id');
+        return 'inc-2';
+      },
+    });
+    decideAlert(counting(alert({ fact: 'fact-2' })), group, { incidentId: 'inc-new', open: true });
+    assert.deepEqual(made, [], 'a repeat makes none');
+    decideAlert(counting(alert()), emptyAlertGroup, null);
+    assert.deepEqual(made, ['id'], 'a first trigger makes one');
   });
 
   it('another alert of the group joins the open incident', () => {

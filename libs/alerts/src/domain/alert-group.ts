@@ -175,8 +175,8 @@ export interface ReceiveAlert {
   /** The integration's service, snapshotted into the alert's facts. */
   service: string;
   receivedAt: string;
-  /** The id to use if this alert must open a new incident. */
-  newIncidentId: string;
+  /** Makes the id to use if this alert must open a new incident (most alerts open none). */
+  newIncidentId: () => string;
   autoResolve: boolean;
   /** The active silence that matches the alert's labels, if any. */
   silenceId: string | null;
@@ -285,7 +285,7 @@ export const decideAlert = (
         }
       }
       const opens = !incidentOpen || !withinWindow(cmd.grouping, incident.openedAt ?? receivedAt, receivedAt);
-      const incidentId = opens ? cmd.newIncidentId : incident.incidentId;
+      const incidentId = opens ? cmd.newIncidentId() : incident.incidentId;
       return {
         events: [
           {

@@ -123,7 +123,7 @@ describe('the grouping window', () => {
     integrationId: 'int-1',
     service: 'payments',
     receivedAt,
-    newIncidentId,
+    newIncidentId: () => newIncidentId,
     autoResolve: true,
     silenceId: null,
     grouping: rule,
