@@ -13,6 +13,7 @@ import { AlertFactCounts1764300000011 } from './1764300000011-alert-fact-counts.
 import { DeliveryReceiptAge1764300000012 } from './1764300000012-delivery-receipt-age.js';
 import { AppendRefusal1764300000013 } from './1764300000013-append-refusal.js';
 import { ClaimRefusal1764300000014 } from './1764300000014-claim-refusal.js';
+import { AlertFatigueFunction1764300000015 } from './1764300000015-alert-fatigue-function.js';
 
 /** Every migration, oldest first. Never edit one that has landed; add a new one. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   DeliveryReceiptAge1764300000012,
   AppendRefusal1764300000013,
   ClaimRefusal1764300000014,
+  AlertFatigueFunction1764300000015,
 ];

@@ -34,42 +34,12 @@ class Tally<R extends Record<string, string>> {
 }
 
 /**
- * The one statement that stores a batch's counts. Repeats and flaps carry no labels: their service
- * and rule come from the alert's first fact, stored before or in this very batch (then only
- * RETURNING shows it). They come counted by alert, minute and kind, so a key is looked up once
- * however often its alert repeated in the batch, by the primary key: a LIMIT keeps the lookup a
- * subquery, because as a join the planner, which expects a hundred rows of any jsonb_to_recordset,
- * hashes them and scans every key ever stored.
+ * The one statement that stores a batch's counts: a call of the function that holds the write
+ * (migration 0015), so only the call is planned each round. Its values: the alert keys first seen
+ * ($1), repeats and flaps counted by alert, minute and kind ($2), the other facts counted ($3),
+ * the incidents people acted on ($4) and the incidents alerts opened ($5).
  */
-export const ALERT_FATIGUE_STATEMENT = `WITH new_keys AS (
-     INSERT INTO alert_keys SELECT * FROM jsonb_populate_recordset(null::alert_keys, $1::jsonb)
-     ON CONFLICT DO NOTHING RETURNING *
-   ), repeats AS (
-     SELECT r.minute, r.kind, r.count, coalesce(k.service, n.service) AS service, coalesce(k.rule, n.rule) AS rule
-     FROM jsonb_to_recordset($2::jsonb)
-       AS r(group_stream_id text, alert_key text, minute timestamptz, kind text, count int)
-     LEFT JOIN LATERAL (
-       SELECT service, rule FROM alert_keys
-       WHERE group_stream_id = r.group_stream_id AND alert_key = r.alert_key LIMIT 1
-     ) k ON true
-     LEFT JOIN new_keys n USING (group_stream_id, alert_key)
-   ), facts AS (
-     SELECT minute, service, rule, kind, count FROM jsonb_populate_recordset(null::alert_fact_counts, $3::jsonb)
-     UNION ALL
-     SELECT minute, service, rule, kind, sum(count) FROM repeats WHERE service IS NOT NULL GROUP BY 1, 2, 3, 4
-     UNION ALL
-     SELECT minute, service, rule, 'received', sum(count) FROM repeats WHERE service IS NOT NULL GROUP BY 1, 2, 3
-   ), counted AS (
-     INSERT INTO alert_fact_counts AS c
-     SELECT minute, service, rule, kind, sum(count) FROM facts GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-     ON CONFLICT (minute, service, rule, kind) DO UPDATE SET count = c.count + EXCLUDED.count
-   ), opened AS (
-     INSERT INTO alert_incidents (incident_id, service, rule, opened_at, actionable)
-     SELECT incident_id, service, rule, opened_at, incident_id = ANY($4::uuid[])
-     FROM jsonb_populate_recordset(null::alert_incidents, $5::jsonb)
-     ON CONFLICT DO NOTHING
-   )
-   UPDATE alert_incidents SET actionable = true WHERE incident_id = ANY($4::uuid[]) AND NOT actionable`;
+export const ALERT_FATIGUE_STATEMENT = `SELECT vigil_count_alert_facts($1::jsonb, $2::jsonb, $3::jsonb, $4::uuid[], $5::jsonb)`;
 
 /**
  * Counts what alerts did (received, deduplicated, suppressed, flapping, opened
@@ -163,7 +133,6 @@ export class AlertFatigueProjection implements Projection {
       ],
     };
     if (later) later.add(statement.text, statement.values);
-    // Prepared: planning it costs more than running it.
     else await tx.query({ name: 'vigil-alert-fatigue-apply', ...statement });
   }
 
