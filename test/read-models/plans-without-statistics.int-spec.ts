@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type pg from 'pg';
-import { eventsBeyondStatement } from '#vigil/event-store';
+import { eventsBeyondStatement, quoteLiteral } from '#vigil/event-store';
 import { INCIDENTS_BEHIND_STATEMENT } from '#vigil/incidents';
 import { testPool } from '../support/database.js';
-
-/** A string literal of SQL. */
-const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /** The relations a plan reads by scanning them whole. */
 const scannedWhole = (plan: { Plan: PlanNode }) => {
@@ -93,7 +90,7 @@ describe('round statements on tables without statistics', () => {
     try {
       await client.query(`PREPARE count_alert_facts (jsonb, jsonb, jsonb, uuid[], jsonb) AS ${numbered}`);
       scanned = await explain(
-        `EXECUTE count_alert_facts ('[]', ${quote(JSON.stringify(repeats))}, '[]', '{}', '[]')`,
+        `EXECUTE count_alert_facts ('[]', ${quoteLiteral(JSON.stringify(repeats))}, '[]', '{}', '[]')`,
       );
     } finally {
       await client.query(`RESET plan_cache_mode`);
