@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import {
   newId,
@@ -39,7 +39,7 @@ export const ALERT_GROUP_STREAM_TYPE = 'alert-group';
 
 /** The group's stream id: the group key can be any text, so it is hashed to a bounded id. */
 export const alertGroupStreamId = (integrationId: string, groupKey: string) =>
-  `alert-group-${integrationId}-${createHash('sha256').update(groupKey).digest('hex').slice(0, 32)}`;
+  `alert-group-${integrationId}-${hash('sha256', groupKey, 'hex').slice(0, 32)}`;
 
 export interface Delivery {
   integration: Integration;
@@ -618,11 +618,18 @@ const receiveOne = async (
       grouping: rule,
       // Silences match the alert's labels plus the service, source and severity Vigil gave it.
       silenceId:
-        silencing(
-          silences,
-          { ...alert.labels, service: integration.service, source: alert.source, severity: alert.severity },
-          now,
-        )?.id ?? null,
+        silences.length === 0
+          ? null
+          : (silencing(
+              silences,
+              {
+                ...alert.labels,
+                service: integration.service,
+                source: alert.source,
+                severity: alert.severity,
+              },
+              now,
+            )?.id ?? null),
     },
     group.state,
     situation,

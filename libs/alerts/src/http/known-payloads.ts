@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyRequest, preParsingHookHandler, RequestPayload } from 'fastify';
 import type { IntegrationType, Receiver } from '../integrations/integrations.js';
 
 /** The hash a payload's bytes are known by (see AlertIngestion.answerTo). */
-export const bytesHashOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+export const bytesHashOf = (bytes: Buffer) => hash('sha256', bytes, 'hex');
 
 /** Hashes taken here, by request, so the controller does not take them again. */
 const hashes = new WeakMap<object, string>();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   Body,
   Controller,
@@ -47,11 +47,10 @@ import { SnsError, SnsVerifier } from '../sns/sns-verifier.js';
 /** The bodies of alert receivers are capped lower than the API's (PagerDuty's own limit). */
 export const RECEIVER_BODY_LIMIT_BYTES = 512 * 1024;
 
-const payloadHash = (body: unknown) => createHash('sha256').update(canonicalJson(body)).digest('hex');
+const payloadHash = (body: unknown) => hash('sha256', canonicalJson(body), 'hex');
 
 /** SNS keeps a message's MessageId on every redelivery, so the id alone names the delivery. */
-const snsPayloadHash = (messageId: string) =>
-  createHash('sha256').update(`sns-message-id:${messageId}`).digest('hex');
+const snsPayloadHash = (messageId: string) => hash('sha256', `sns-message-id:${messageId}`, 'hex');
 
 /** PagerDuty's own error shape, for every error on its wire-compatible routes. */
 export const pagerDutyError = (problem: ProblemDetails) => ({
