@@ -618,18 +618,11 @@ const receiveOne = async (
       grouping: rule,
       // Silences match the alert's labels plus the service, source and severity Vigil gave it.
       silenceId:
-        silences.length === 0
-          ? null
-          : (silencing(
-              silences,
-              {
-                ...alert.labels,
-                service: integration.service,
-                source: alert.source,
-                severity: alert.severity,
-              },
-              now,
-            )?.id ?? null),
+        silencing(
+          silences,
+          { ...alert.labels, service: integration.service, source: alert.source, severity: alert.severity },
+          now,
+        )?.id ?? null,
     },
     group.state,
     situation,
