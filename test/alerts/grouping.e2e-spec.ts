@@ -3,9 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ALERT_GROUP_STREAM_TYPE, AlertIngestion, SNAPSHOT_EVERY, alertGroupStreamId } from '#vigil/alerts';
 import { ManualClock } from '#vigil/common';
-import { verifyChain } from '#vigil/event-store';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { waitFor } from '../support/fake-slack.js';
 
 describe('grouping rules per service', () => {
   let t: TestApp;
@@ -351,60 +349,6 @@ describe('group commit', () => {
         'AlertTriggered x',
         'AlertTriggered y',
       ]);
-    });
-
-    it('a batch sent behind one that fails is refused and retried: every fact once, the chain whole', async () => {
-      const { integration, deliver, eventsOf } = await setUp();
-      let behind = 0;
-      const a = new AlertIngestion(
-        t.runtime.pool,
-        t.runtime.store,
-        t.runtime.silences,
-        t.runtime.groupingRules,
-        undefined,
-        { onBehind: () => behind++ },
-      );
-      await deliver(a, 'open-k0', [alertOf('k0', 'g')]);
-      // Another transaction holds the receipt of the next payload uncommitted: the batch that
-      // claims it waits in the database, then finds it taken and fails.
-      const other = await t.runtime.pool.connect();
-      try {
-        await other.query('BEGIN');
-        await other.query(
-          `INSERT INTO delivery_receipts (integration_id, payload_hash, response) VALUES ($1, 'taken-k1', '{"answer":"first"}')`,
-          [integration.id],
-        );
-        const first = deliver(a, 'taken-k1', [alertOf('k1', 'g')], { answer: 'second' });
-        await waitFor(async () => {
-          const { rows } = await t.runtime.pool.query<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity
-             WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          );
-          return rows[0]!.n > 0;
-        }, 'the batch to wait for the receipt');
-        // Eight more of group g: they go behind the waiting batch, decided on the states it leaves.
-        const rest = Array.from({ length: 8 }, (_, i) =>
-          deliver(a, `open-k${i + 2}`, [alertOf(`k${i + 2}`, 'g')]),
-        );
-        await waitFor(() => behind > 0, 'a batch to go behind it');
-        await other.query('COMMIT');
-        assert.deepEqual(await first, { response: { answer: 'first' }, replayed: true });
-        for (const outcome of await Promise.all(rest)) assert.equal(outcome.replayed, false);
-      } finally {
-        other.release();
-      }
-      assert.equal(behind, 1);
-      assert.deepEqual(await eventsOf(), [
-        'AlertTriggered k0',
-        ...Array.from({ length: 8 }, (_, i) => `AlertTriggered k${i + 2}`),
-      ]);
-      const streamId = alertGroupStreamId(integration.id, 'g');
-      const events = await t.runtime.store.readStream(streamId);
-      assert.deepEqual(
-        events.map((e) => e.streamVersion),
-        Array.from({ length: 9 }, (_, i) => i + 1),
-      );
-      assert.deepEqual(verifyChain(events), { valid: true, events: 9, headHash: events.at(-1)!.hash });
     });
 
     it('a payload this process saw committed is answered from memory, without the database', async () => {

@@ -11,16 +11,7 @@ import type { AlertGroup } from '../domain/alert-group.js';
 import type { GroupingRules } from '../grouping/grouping-rules.js';
 import type { Integration } from '../integrations/integrations.js';
 import type { Silences } from '../silences/silences.js';
-import {
-  commitBatch,
-  commitGuessed,
-  receiptKey,
-  type BatchContext,
-  type BatchResult,
-  type Delivery,
-  type DeliveryOutcome,
-} from './delivery-batch.js';
-import { PipelinedConnection } from './pipelined-connection.js';
+import { commitBatch, receiptKey, type Delivery, type DeliveryOutcome } from './delivery-batch.js';
 import { RecentReceipts } from './recent-receipts.js';
 
 export { ALERT_GROUP_STREAM_TYPE, alertGroupStreamId, SNAPSHOT_EVERY } from './delivery-batch.js';
@@ -29,12 +20,16 @@ export type { Delivery, DeliveryOutcome } from './delivery-batch.js';
 export interface IngestionOptions {
   /** Most deliveries taken in one transaction. */
   maxBatch?: number;
+  /**
+   * Most transactions in flight at once; deliveries arriving meanwhile wait and go together in the
+   * next. One (the default) measured fastest: batches that share groups queue on each other's
+   * locks anyway, and with one in flight the states in memory are current and need no read.
+   */
+  maxInFlight?: number;
   /** Told of each committed transaction: how many deliveries it took and how long it ran. */
   onBatch?: (deliveries: number, seconds: number) => void;
   /** Told of each delivery answered from memory, and whether its bytes or its receipt gave it away. */
   onKnown?: (by: 'bytes' | 'receipt') => void;
-  /** Told of each batch that goes behind one still in flight. */
-  onBehind?: () => void;
 }
 
 /** The key a payload's bytes are remembered by, next to its receipt key. */
@@ -47,20 +42,6 @@ interface Waiting {
 }
 
 const MAX_ATTEMPTS = 5;
-
-/**
- * Batches in flight at once: one committing, and one behind it on the same pipelined connection,
- * decided on the states the first leaves, which the database runs as soon as the first is done.
- */
-const IN_FLIGHT = 2;
-
-/**
- * Deliveries that must be waiting before a batch goes behind one still in flight; fewer wait for
- * it to commit. A small batch behind another costs the database a statement and a commit for few
- * alerts, and leaves the next arrivals waiting for both. Measured with 32 PagerDuty senders:
- * 0.36 of the floor when any one delivery went, 0.42 with 6, 0.43 with 8, 0.38 with 16.
- */
-const BEHIND_AT_LEAST = 8;
 
 /** A batch's guess that its receipts were all new was wrong (see BatchContext.guess). */
 const RECEIPTS_TAKEN = 'VG410';
@@ -78,27 +59,21 @@ const retryable = (error: unknown) =>
  * Alert ingestion with group commit. Deliveries that arrive while a
  * transaction is in flight wait, and the next transaction takes them all
  * together, so commits per second do not bound alerts per second and a quiet
- * system adds no delay. Under load a second batch goes behind the one in
- * flight, on the same pipelined connection, so the database starts it the
- * moment the first commits (see commitGuessed). Every delivery is answered
- * only after its transaction committed. A transaction that fails for a reason
- * other than a lost race is retried one delivery at a time, so one bad
- * delivery cannot fail the others.
+ * system adds no delay. Every delivery is answered only after its transaction
+ * committed. A transaction that fails for a reason other than a lost race is
+ * retried one delivery at a time, so one bad delivery cannot fail the others.
  */
 export class AlertIngestion {
   private readonly waiting: Waiting[] = [];
   private inFlight = 0;
-  /** The batch deciding now, if any: the next waits for the states it leaves (see commitGuessed). */
-  private deciding: Waiting[] | null = null;
   private readonly groups = new FoldedStateCache<AlertGroup>();
   private readonly incidents = new FoldedStateCache<Incident>();
   private readonly snapshots = new FoldedStateCache<null>();
   private readonly receipts = new RecentReceipts();
-  private readonly pipeline: PipelinedConnection;
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
   private readonly onBatch: (deliveries: number, seconds: number) => void;
   private readonly onKnown: (by: 'bytes' | 'receipt') => void;
-  private readonly onBehind: () => void;
 
   constructor(
     private readonly pool: Pool,
@@ -109,10 +84,9 @@ export class AlertIngestion {
     options: IngestionOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 128;
-    this.pipeline = new PipelinedConnection(pool.options);
+    this.maxInFlight = options.maxInFlight ?? 1;
     this.onBatch = options.onBatch ?? (() => undefined);
     this.onKnown = options.onKnown ?? (() => undefined);
-    this.onBehind = options.onBehind ?? (() => undefined);
   }
 
   /**
@@ -138,11 +112,6 @@ export class AlertIngestion {
       this.waiting.push({ delivery, resolve, reject });
       this.pump();
     });
-  }
-
-  /** Closes the shared connection; batches in flight finish first. */
-  async close(): Promise<void> {
-    await this.pipeline.close();
   }
 
   /** A PagerDuty change event: recorded (its own stream), never paging anyone. */
@@ -195,34 +164,19 @@ export class AlertIngestion {
   }
 
   private pump() {
-    while (
-      this.deciding === null &&
-      this.inFlight < IN_FLIGHT &&
-      this.waiting.length >= (this.inFlight === 0 ? 1 : BEHIND_AT_LEAST)
-    ) {
+    while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
-      if (this.inFlight > 0) this.onBehind();
       this.inFlight++;
-      this.deciding = batch;
       void this.settle(batch).finally(() => {
         this.inFlight--;
-        this.decided(batch);
+        this.pump();
       });
     }
   }
 
-  /** `batch` has decided (or is done): the next may decide on the states it left in memory. */
-  private decided(batch: Waiting[]) {
-    if (this.deciding === batch) this.deciding = null;
-    this.pump();
-  }
-
   private async settle(batch: Waiting[]) {
     try {
-      const outcomes = await this.commit(
-        batch.map((w) => w.delivery),
-        () => this.decided(batch),
-      );
+      const outcomes = await this.commit(batch.map((w) => w.delivery));
       batch.forEach((w, i) => w.resolve(outcomes[i]!));
     } catch (error) {
       if (batch.length === 1) {
@@ -231,12 +185,6 @@ export class AlertIngestion {
       }
       for (const one of batch) await this.settle([one]);
     }
-  }
-
-  /** A guessed batch on the shared pipelined connection; undefined when it goes the long way. */
-  private async guessed(deliveries: Delivery[], context: BatchContext): Promise<BatchResult | undefined> {
-    // Without the shared connection (the database is restarting), the long way takes the batch.
-    return this.pipeline.use((db) => commitGuessed(db, this.store, deliveries, context));
   }
 
   /** A connection for a batch that begins and commits its own transaction; rolled back if it fails. */
@@ -252,14 +200,10 @@ export class AlertIngestion {
     }
   }
 
-  private async commit(
-    deliveries: Delivery[],
-    sent: () => void = () => undefined,
-  ): Promise<DeliveryOutcome[]> {
-    // Batches decide one at a time, each on the states the one before left in memory (committed,
-    // or sent and committing), so those states are current unless another process moved them:
-    // the first attempt trusts them and guesses; a lost race reads.
-    let trusted = true;
+  private async commit(deliveries: Delivery[]): Promise<DeliveryOutcome[]> {
+    // With one batch in flight the states in memory are current, unless another process moved
+    // them: the first attempt trusts them and guesses; a lost race reads.
+    let trusted = this.maxInFlight === 1;
     let guess = trusted;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -273,12 +217,11 @@ export class AlertIngestion {
           snapshots: this.snapshots,
           trusted,
           guess,
-          sent,
         };
         const started = performance.now();
-        const { outcomes, events, remember } =
-          (guess ? await this.guessed(deliveries, context) : undefined) ??
-          (await this.inTransaction((tx) => commitBatch(tx, this.store, deliveries, context)));
+        const { outcomes, events, remember } = await this.inTransaction((tx) =>
+          commitBatch(tx, this.store, deliveries, context),
+        );
         remember();
         deliveries.forEach((d, i) => {
           const { response } = outcomes[i]!;

@@ -8,7 +8,6 @@ import {
   type FoldedStateCache,
   type NewEvent,
   type PostgresEventStore,
-  type Queryable,
   type RecordedEvent,
 } from '#vigil/event-store';
 import {
@@ -72,10 +71,9 @@ export interface BatchContext {
   /** The version of each group's stored snapshot, as far as this process knows. */
   snapshots: FoldedStateCache<null>;
   /**
-   * Take the states in memory as current and read nothing for them: this process's batches decide
-   * one after another, each on the states the one before left. A state gone stale (a person, or
-   * another process, changed the stream, or the batch before failed) fails the append with a
-   * ConcurrencyError, and the retry, not trusting, reads.
+   * Take the states in memory as current and read nothing for them. True when no other batch of
+   * this process can be in flight: a state gone stale (a person, or another process, changed the
+   * stream) fails the append with a ConcurrencyError, and the retry, not trusting, reads.
    */
   trusted: boolean;
   /**
@@ -86,11 +84,6 @@ export interface BatchContext {
    * a wrong guess commits nothing, and the retry goes the long way. Only with `trusted`.
    */
   guess: boolean;
-  /**
-   * Told when a guessed batch has decided and is sent: the states it leaves are in memory already,
-   * so the next batch may decide on them and follow it while it commits (see commitBatch).
-   */
-  sent?: () => void;
 }
 
 /**
@@ -115,14 +108,33 @@ interface Taken {
 
 export const receiptKey = (d: Delivery) => `${d.integration.id}/${d.payloadHash}`;
 
-/** The deliveries of a batch, each payload once, with the streams of their alerts' groups. */
-const planOf = (deliveries: readonly Delivery[], context: BatchContext) => {
+/**
+ * Takes a batch of deliveries in one transaction: their receipts, every alert
+ * group's facts and every incident change commit together, before any sender
+ * hears 2xx. Alerts are decided in arrival order, each against the state the
+ * alerts before it (in this batch or committed) left. The groups touched are
+ * locked (advisory, in one fixed order), so batches in other processes that
+ * touch the same group queue behind this one.
+ *
+ * The batch begins and commits its own transaction on `tx`, a connection of
+ * its own; if it throws, the caller rolls back. When it may guess (see
+ * BatchContext.guess) it takes one round trip; otherwise, with the groups and
+ * incidents in memory, two: one that begins, claims and locks, one that
+ * appends, snapshots and commits.
+ */
+export const commitBatch = async (
+  tx: PoolClient,
+  store: PostgresEventStore,
+  deliveries: readonly Delivery[],
+  context: BatchContext,
+): Promise<BatchResult> => {
   // A payload twice in one batch: the second copy is a retry of the first.
   const first = new Map<string, number>();
   deliveries.forEach((d, i) => {
     if (!first.has(receiptKey(d))) first.set(receiptKey(d), i);
   });
   const unique = [...first.values()].map((i) => deliveries[i]!);
+
   const streamsOf = (delivery: Delivery) =>
     delivery.alerts.map((alert) => ({
       alert,
@@ -133,76 +145,31 @@ const planOf = (deliveries: readonly Delivery[], context: BatchContext) => {
     }));
   const all: Taken[] = unique.map((delivery) => ({ delivery, alerts: streamsOf(delivery) }));
   const lockIds = [...new Set(all.flatMap((t) => t.alerts.map((a) => a.streamId)))];
-  return { first, unique, all, lockIds };
-};
+  if (context.guess) {
+    const incidents = new IncidentCache(tx, store, context.incidents, context.trusted);
+    const guessed = await decideOnGuess(all, lockIds, context, incidents);
+    if (guessed) {
+      const writes = writesOf(all, guessed, incidents, context);
+      const results = await store.appendManyInOneStatement(writes.requests, tx, {
+        name: 'alert-batch',
+        ctes: CLAIM_ALL_AND_LOCK,
+        values: [
+          JSON.stringify(
+            unique.map((d) => ({
+              integration_id: d.integration.id,
+              payload_hash: d.payloadHash,
+              response: d.response,
+            })),
+          ),
+          lockIds,
+          JSON.stringify(writes.snapshots),
+          JSON.stringify(writes.listed),
+        ],
+      });
+      return finish(deliveries, first, new Map(), guessed, writes, incidents, results, context);
+    }
+  }
 
-/**
- * Takes a batch of deliveries in a single statement that claims, locks, appends and commits, on
- * the guess that every receipt is new and every group not in memory has no events yet (see
- * BatchContext.guess). The statement commits by itself, so `db` may be a connection that
- * statements share one behind another (pipelined): the next batch, decided on the states this
- * one leaves, is sent at once and runs as soon as this one has committed. Those states are kept
- * before the commit and forgotten if it fails; a batch behind it then finds a predecessor
- * missing and is refused. Undefined, with nothing sent, when the batch cannot be guessed: it
- * goes the long way (commitBatch).
- */
-export const commitGuessed = async (
-  db: Queryable,
-  store: PostgresEventStore,
-  deliveries: readonly Delivery[],
-  context: BatchContext,
-): Promise<BatchResult | undefined> => {
-  const { first, unique, all, lockIds } = planOf(deliveries, context);
-  const incidents = new IncidentCache(db, store, context.incidents, context.trusted);
-  const guessed = await decideOnGuess(all, lockIds, context, incidents);
-  if (!guessed) return undefined;
-  const writes = writesOf(all, guessed, incidents, context);
-  rememberer(guessed, writes, incidents, context)();
-  const results = await store
-    .appendManyInOneStatement(writes.requests, db, {
-      name: 'alert-batch',
-      ctes: CLAIM_ALL_AND_LOCK,
-      values: [
-        JSON.stringify(
-          unique.map((d) => ({
-            integration_id: d.integration.id,
-            payload_hash: d.payloadHash,
-            response: d.response,
-          })),
-        ),
-        lockIds,
-        JSON.stringify(writes.snapshots),
-        JSON.stringify(writes.listed),
-      ],
-      sent: context.sent,
-    })
-    .catch((error: unknown) => {
-      forget(writes, context);
-      throw error;
-    });
-  return finish(deliveries, first, new Map(), guessed, writes, incidents, results, context);
-};
-
-/**
- * Takes a batch of deliveries in one transaction: their receipts, every alert
- * group's facts and every incident change commit together, before any sender
- * hears 2xx. Alerts are decided in arrival order, each against the state the
- * alerts before it (in this batch or committed) left. The groups touched are
- * locked (advisory, in one fixed order), so batches in other processes that
- * touch the same group queue behind this one.
- *
- * The batch begins and commits its own transaction on `tx`, a connection of
- * its own; if it throws, the caller rolls back. With the groups and incidents
- * in memory it takes two round trips: one that begins, claims and locks, one
- * that appends, snapshots and commits.
- */
-export const commitBatch = async (
-  tx: PoolClient,
-  store: PostgresEventStore,
-  deliveries: readonly Delivery[],
-  context: BatchContext,
-): Promise<BatchResult> => {
-  const { first, unique, all, lockIds } = planOf(deliveries, context);
   const { claimed, snapshots } = await beginClaimAndLock(
     tx,
     unique,
@@ -343,36 +310,14 @@ const finish = (
     if (deliveries[index] !== d) return { response: deliveries[index]!.response, replayed: true };
     return answers.get(receiptKey(d)) ?? { response: d.response, replayed: false };
   });
-  return {
-    outcomes,
-    events: results.flatMap((r) => r.events),
-    remember: rememberer(groups, writes, incidents, context),
-  };
-};
-
-/** Keeps the states the batch folded, and the snapshots it writes, for the batches after it. */
-const rememberer =
-  (
-    groups: ReadonlyMap<string, LoadedGroup>,
-    writes: Writes,
-    incidents: IncidentCache,
-    context: BatchContext,
-  ) =>
-  () => {
+  const remember = () => {
     for (const [streamId, group] of groups) {
       context.groups.set(streamId, group.version + group.events.length, group.state);
     }
     for (const written of writes.snapshots) context.snapshots.set(written.stream_id, written.version, null);
     incidents.remember();
   };
-
-/** Drops what a failed batch kept before its commit: the streams it wrote are read again. */
-const forget = (writes: Writes, context: BatchContext) => {
-  for (const { streamId } of writes.requests) {
-    context.groups.forget(streamId);
-    context.incidents.forget(streamId);
-    context.snapshots.forget(streamId);
-  }
+  return { outcomes, events: results.flatMap((r) => r.events), remember };
 };
 
 /** The receipts as rows of a VALUES list. */
@@ -546,7 +491,7 @@ class IncidentCache {
   private readonly starts = new Map<string, { version: number; state: Incident } | null>();
 
   constructor(
-    private readonly tx: Queryable,
+    private readonly tx: PoolClient,
     private readonly store: PostgresEventStore,
     private readonly cache: FoldedStateCache<Incident>,
     /** Cached states are taken as current (see BatchContext.trusted). */

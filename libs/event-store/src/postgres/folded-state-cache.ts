@@ -29,11 +29,6 @@ export class FoldedStateCache<S> {
     if (current && current.version < version) this.entries.delete(streamId);
   }
 
-  /** Drops the state of `streamId`, whatever its version. */
-  forget(streamId: string): void {
-    this.entries.delete(streamId);
-  }
-
   get size(): number {
     return this.entries.size;
   }

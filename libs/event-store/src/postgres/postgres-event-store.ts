@@ -1,5 +1,5 @@
 import { newId } from '../domain/ids.js';
-import type { ClientBase, Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { ConcurrencyError } from '../domain/errors.js';
 import {
   canonicalJson,
@@ -31,7 +31,7 @@ const readAllText = (transactionId: string, globalPosition: string, limit: strin
    ORDER BY transaction_id, global_position
    LIMIT ${limit}`;
 
-export type Queryable = Pool | ClientBase;
+export type Queryable = Pool | PoolClient;
 
 export interface EventStoreOptions {
   upcasters?: UpcasterChain;
@@ -165,13 +165,7 @@ export class PostgresEventStore {
   async appendManyInOneStatement(
     requests: readonly AppendRequest[],
     db: Queryable,
-    prelude: {
-      name: string;
-      ctes: string;
-      values: unknown[];
-      /** Called once the statement is handed to the connection, before its answer. */
-      sent?: () => void;
-    },
+    prelude: { name: string; ctes: string; values: unknown[] },
   ): Promise<AppendResult[]> {
     const nonEmpty = requests.filter((r) => r.events.length > 0);
     if (nonEmpty.length === 0) throw new Error('appendManyInOneStatement needs events to append');
@@ -180,21 +174,11 @@ export class PostgresEventStore {
     if ((gatedStatements.get(name) ?? text) !== text) throw new Error(`statement ${name} changed its text`);
     gatedStatements.set(name, text);
     const prepared = this.prepare(nonEmpty, await this.headHashes(nonEmpty, db));
-    // Known before the commit, so that a batch sent behind this one can link to these events (see
-    // migration 0016); forgotten again if this one fails.
-    const heads = prepared.map((p) => p.at(-1)!);
-    for (const head of heads) this.heads.set(head.stream_id, head.stream_version, head.hash);
-    try {
-      const rows = await this.insertRefusing(prepared, async (input) => {
-        const sending = db.query<InsertedRow>({ name, text }, [input, ...prelude.values]);
-        prelude.sent?.();
-        return (await sending).rows;
-      });
-      return this.results(requests, prepared, rows, true);
-    } catch (error) {
-      for (const head of heads) this.heads.forget(head.stream_id, head.stream_version);
-      throw error;
-    }
+    const rows = await this.insertRefusing(prepared, async (input) => {
+      const result = await db.query<InsertedRow>({ name, text }, [input, ...prelude.values]);
+      return result.rows;
+    });
+    return this.results(requests, prepared, rows, true);
   }
 
   /**
