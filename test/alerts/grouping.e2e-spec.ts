@@ -3,7 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ALERT_GROUP_STREAM_TYPE, AlertIngestion, SNAPSHOT_EVERY, alertGroupStreamId } from '#vigil/alerts';
 import { ManualClock } from '#vigil/common';
+import { verifyChain } from '#vigil/event-store';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { waitFor } from '../support/fake-slack.js';
 
 describe('grouping rules per service', () => {
   let t: TestApp;
@@ -348,6 +350,120 @@ describe('group commit', () => {
         'AlertTriggered w',
         'AlertTriggered x',
         'AlertTriggered y',
+      ]);
+    });
+
+    /**
+     * A process whose batch carrying alert k1 of group g (payload taken-k1) waits in the database
+     * on what another transaction holds, `hold` (written into it with the integration id as $1
+     * and group g's stream id as $2), until the deliveries of `behind`, decided on the states the
+     * waiting batch leaves, went behind it; then the other transaction commits. Answers the
+     * outcomes, the first one's apart, and how many batches were tried again.
+     */
+    const behindAWaitingBatch = async (
+      hold: string,
+      behind: Array<{ payloadHash: string; alerts: ReturnType<typeof alertOf>[] }>,
+    ) => {
+      const { integration, deliver, eventsOf } = await setUp();
+      let sentBehind = 0;
+      let retries = 0;
+      const a = new AlertIngestion(
+        t.runtime.pool,
+        t.runtime.store,
+        t.runtime.silences,
+        t.runtime.groupingRules,
+        undefined,
+        { onBehind: () => sentBehind++, onRetry: () => retries++ },
+      );
+      await deliver(a, 'open-k0', [alertOf('k0', 'g')]);
+      const other = await t.runtime.pool.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query(hold, [integration.id, alertGroupStreamId(integration.id, 'g')]);
+        const first = deliver(a, 'taken-k1', [alertOf('k1', 'g')], { answer: 'second' });
+        await waitFor(async () => {
+          const { rows } = await t.runtime.pool.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          );
+          return rows[0]!.n > 0;
+        }, 'the batch to wait');
+        const rest = behind.map((d) => deliver(a, d.payloadHash, d.alerts));
+        await waitFor(() => sentBehind > 0, 'a batch to go behind it');
+        await other.query('COMMIT');
+        const outcomes = await Promise.all(rest);
+        assert.equal(sentBehind, 1);
+        return { integration, eventsOf, first: await first, outcomes, retries };
+      } finally {
+        other.release();
+      }
+    };
+    /** The other transaction takes the waiting batch's payload: it fails. */
+    const behindAFailedBatch = async (
+      behind: Array<{ payloadHash: string; alerts: ReturnType<typeof alertOf>[] }>,
+    ) => {
+      const result = await behindAWaitingBatch(
+        `INSERT INTO delivery_receipts (integration_id, payload_hash, response)
+         SELECT $1, 'taken-k1', '{"answer":"first"}' WHERE $2::text IS NOT NULL`,
+        behind,
+      );
+      assert.deepEqual(result.first, { response: { answer: 'first' }, replayed: true });
+      return result;
+    };
+
+    it('a batch sent behind one that commits commits too, first time', async () => {
+      const eight = Array.from({ length: 8 }, (_, i) => `k${i + 2}`);
+      // The other transaction holds group g's lock: the waiting batch waits, then commits.
+      const { integration, eventsOf, first, outcomes, retries } = await behindAWaitingBatch(
+        `SELECT pg_advisory_xact_lock(hashtext('vigil-alert-group'), hashtext($2)) WHERE $1::uuid IS NOT NULL`,
+        eight.map((k) => ({ payloadHash: `open-${k}`, alerts: [alertOf(k, 'g')] })),
+      );
+      assert.equal(first.replayed, false);
+      for (const outcome of outcomes) assert.equal(outcome.replayed, false);
+      assert.equal(retries, 0, 'the batch behind was refused');
+      assert.deepEqual(await eventsOf(), [
+        'AlertTriggered k0',
+        'AlertTriggered k1',
+        ...eight.map((k) => `AlertTriggered ${k}`),
+      ]);
+      const events = await t.runtime.store.readStream(alertGroupStreamId(integration.id, 'g'));
+      assert.deepEqual(verifyChain(events), { valid: true, events: 10, headHash: events.at(-1)!.hash });
+    });
+
+    it('a batch sent behind one that fails is refused and retried: every fact once, the chain whole', async () => {
+      const eight = Array.from({ length: 8 }, (_, i) => `k${i + 2}`);
+      const { integration, eventsOf, outcomes } = await behindAFailedBatch(
+        eight.map((k) => ({ payloadHash: `open-${k}`, alerts: [alertOf(k, 'g')] })),
+      );
+      for (const outcome of outcomes) assert.equal(outcome.replayed, false);
+      assert.deepEqual(await eventsOf(), ['AlertTriggered k0', ...eight.map((k) => `AlertTriggered ${k}`)]);
+      const events = await t.runtime.store.readStream(alertGroupStreamId(integration.id, 'g'));
+      assert.deepEqual(
+        events.map((e) => e.streamVersion),
+        Array.from({ length: 9 }, (_, i) => i + 1),
+      );
+      assert.deepEqual(verifyChain(events), { valid: true, events: 9, headHash: events.at(-1)!.hash });
+    });
+
+    it('an alert the failed batch carried, sent again behind it, is stored: nothing is decided on what did not commit', async () => {
+      // Against the failed batch's states, k1 sent again is a repeat of a known fact: nothing to
+      // append to g. Only the batches behind it (group h) append.
+      const seven = Array.from({ length: 7 }, (_, i) => `h${i}`);
+      const { eventsOf, outcomes } = await behindAFailedBatch([
+        { payloadHash: 'again-k1', alerts: [alertOf('k1', 'g')] },
+        ...seven.map((k) => ({ payloadHash: `open-${k}`, alerts: [alertOf(k, 'h')] })),
+      ]);
+      for (const outcome of outcomes) assert.equal(outcome.replayed, false);
+      assert.deepEqual((await eventsOf()).sort(), [
+        'AlertTriggered h0',
+        'AlertTriggered h1',
+        'AlertTriggered h2',
+        'AlertTriggered h3',
+        'AlertTriggered h4',
+        'AlertTriggered h5',
+        'AlertTriggered h6',
+        'AlertTriggered k0',
+        'AlertTriggered k1',
       ]);
     });
 

@@ -161,6 +161,8 @@ export const startRuntime = async (
 
   const ingestion = new AlertIngestion(pool, store, silences, groupingRules, publish, {
     onKnown: (by) => metrics.ingestKnownPayloads.inc({ by }),
+    onBehind: () => metrics.ingestBatchesBehind.inc(),
+    onRetry: () => metrics.ingestBatchRetries.inc(),
     onBatch: (deliveries, seconds) => {
       metrics.ingestBatchDeliveries.observe(deliveries);
       metrics.ingestBatchDuration.observe(seconds);
@@ -207,6 +209,7 @@ export const startRuntime = async (
       await slack?.stop();
       await escalation.worker.stop();
       await subscriptions.stop();
+      await ingestion.close();
       await dataSource.destroy();
       await database.stop();
     },

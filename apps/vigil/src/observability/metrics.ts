@@ -27,6 +27,16 @@ export class VigilMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });
+  readonly ingestBatchesBehind = new Counter({
+    name: 'vigil_ingest_batches_behind_total',
+    help: 'Ingestion batches sent behind one still committing, on the same pipelined connection',
+    registers: [this.registry],
+  });
+  readonly ingestBatchRetries = new Counter({
+    name: 'vigil_ingest_batch_retries_total',
+    help: 'Ingestion batches tried again: a lost race, a wrong guess, or a lost connection',
+    registers: [this.registry],
+  });
   readonly ingestKnownPayloads = new Counter({
     name: 'vigil_ingest_known_payloads_total',
     help:

@@ -5,10 +5,12 @@ import {
   quoteLiteral,
   type AppendRequest,
   type AppendResult,
-  type FoldedStateCache,
+  type StateMemory,
   type NewEvent,
   type PostgresEventStore,
+  type Queryable,
   type RecordedEvent,
+  type StoredEventRef,
 } from '#vigil/event-store';
 import {
   decide,
@@ -65,15 +67,19 @@ export interface DeliveryOutcome {
 export interface BatchContext {
   silences: readonly Silence[];
   rules: ReadonlyMap<string, GroupingRule>;
-  /** Folded states from earlier batches of this process: only what came after them is read. */
-  groups: FoldedStateCache<AlertGroup>;
-  incidents: FoldedStateCache<Incident>;
-  /** The version of each group's stored snapshot, as far as this process knows. */
-  snapshots: FoldedStateCache<null>;
   /**
-   * Take the states in memory as current and read nothing for them. True when no other batch of
-   * this process can be in flight: a state gone stale (a person, or another process, changed the
-   * stream) fails the append with a ConcurrencyError, and the retry, not trusting, reads.
+   * Folded states from earlier batches of this process (committed, or, seen through the layer of
+   * the batch ahead, committing): only what came after them is read.
+   */
+  groups: StateMemory<AlertGroup>;
+  incidents: StateMemory<Incident>;
+  /** The version of each group's stored snapshot, as far as this process knows. */
+  snapshots: StateMemory<null>;
+  /**
+   * Take the states in memory as current and read nothing for them: this process's batches decide
+   * one after another, each on the states the one before left. A state gone stale (a person, or
+   * another process, changed the stream, or the batch before failed) fails the append with a
+   * ConcurrencyError, and the retry, not trusting, reads.
    */
   trusted: boolean;
   /**
@@ -84,6 +90,30 @@ export interface BatchContext {
    * a wrong guess commits nothing, and the retry goes the long way. Only with `trusted`.
    */
   guess: boolean;
+  /**
+   * Told when a guessed batch is sent, with one of its events (stored if, and only if, it commits):
+   * the states it leaves are in memory already, so the next batch may decide on them and go behind
+   * it while it commits (see commitGuessed).
+   */
+  sent?: (event: StoredEventRef) => void;
+  /**
+   * An event of the batch still committing ahead of this one, on whose states this one decides:
+   * this batch's statement fails unless that event is stored, so nothing it decides on states that
+   * did not commit is kept (a decision that appends nothing, a repeat, is checked by nothing else).
+   */
+  ahead?: StoredEventRef | null;
+  /**
+   * Where a guessed batch keeps the states it leaves as soon as it is decided, before it commits:
+   * layers over the caches, which the batch behind it decides on (see commitGuessed).
+   */
+  keep?: Memories;
+}
+
+/** The memories a batch reads states from, or keeps them in. */
+export interface Memories {
+  groups: StateMemory<AlertGroup>;
+  incidents: StateMemory<Incident>;
+  snapshots: StateMemory<null>;
 }
 
 /**
@@ -96,8 +126,8 @@ export const SNAPSHOT_EVERY = 25;
 export interface BatchResult {
   outcomes: DeliveryOutcome[];
   events: RecordedEvent[];
-  /** Call once the transaction committed: keeps the states it folded for the next batch. */
-  remember: () => void;
+  /** Call once the transaction committed: keeps the states it folded in `into` for the next batch. */
+  remember: (into: Memories) => void;
 }
 
 interface Taken {
@@ -108,33 +138,14 @@ interface Taken {
 
 export const receiptKey = (d: Delivery) => `${d.integration.id}/${d.payloadHash}`;
 
-/**
- * Takes a batch of deliveries in one transaction: their receipts, every alert
- * group's facts and every incident change commit together, before any sender
- * hears 2xx. Alerts are decided in arrival order, each against the state the
- * alerts before it (in this batch or committed) left. The groups touched are
- * locked (advisory, in one fixed order), so batches in other processes that
- * touch the same group queue behind this one.
- *
- * The batch begins and commits its own transaction on `tx`, a connection of
- * its own; if it throws, the caller rolls back. When it may guess (see
- * BatchContext.guess) it takes one round trip; otherwise, with the groups and
- * incidents in memory, two: one that begins, claims and locks, one that
- * appends, snapshots and commits.
- */
-export const commitBatch = async (
-  tx: PoolClient,
-  store: PostgresEventStore,
-  deliveries: readonly Delivery[],
-  context: BatchContext,
-): Promise<BatchResult> => {
+/** The deliveries of a batch, each payload once, with the streams of their alerts' groups. */
+const planOf = (deliveries: readonly Delivery[], context: BatchContext) => {
   // A payload twice in one batch: the second copy is a retry of the first.
   const first = new Map<string, number>();
   deliveries.forEach((d, i) => {
     if (!first.has(receiptKey(d))) first.set(receiptKey(d), i);
   });
   const unique = [...first.values()].map((i) => deliveries[i]!);
-
   const streamsOf = (delivery: Delivery) =>
     delivery.alerts.map((alert) => ({
       alert,
@@ -145,31 +156,77 @@ export const commitBatch = async (
     }));
   const all: Taken[] = unique.map((delivery) => ({ delivery, alerts: streamsOf(delivery) }));
   const lockIds = [...new Set(all.flatMap((t) => t.alerts.map((a) => a.streamId)))];
-  if (context.guess) {
-    const incidents = new IncidentCache(tx, store, context.incidents, context.trusted);
-    const guessed = await decideOnGuess(all, lockIds, context, incidents);
-    if (guessed) {
-      const writes = writesOf(all, guessed, incidents, context);
-      const results = await store.appendManyInOneStatement(writes.requests, tx, {
-        name: 'alert-batch',
-        ctes: CLAIM_ALL_AND_LOCK,
-        values: [
-          JSON.stringify(
-            unique.map((d) => ({
-              integration_id: d.integration.id,
-              payload_hash: d.payloadHash,
-              response: d.response,
-            })),
-          ),
-          lockIds,
-          JSON.stringify(writes.snapshots),
-          JSON.stringify(writes.listed),
-        ],
-      });
-      return finish(deliveries, first, new Map(), guessed, writes, incidents, results, context);
-    }
-  }
+  return { first, unique, all, lockIds };
+};
 
+/**
+ * Takes a batch of deliveries in a single statement that claims, locks, appends and commits, on
+ * the guess that every receipt is new and every group not in memory has no events yet (see
+ * BatchContext.guess). The statement commits by itself, so `db` may be a connection that
+ * statements share one behind another (pipelined): the next batch, decided on the states this
+ * one leaves, is sent at once and runs as soon as this one has committed. Those states are kept
+ * before the commit; if it fails, the caller clears memory, and the batch behind, which checks
+ * that this one's events are stored (BatchContext.ahead), fails too. Undefined, with nothing
+ * sent, when the batch cannot be guessed: it goes the long way (commitBatch).
+ */
+export const commitGuessed = async (
+  db: Queryable,
+  store: PostgresEventStore,
+  deliveries: readonly Delivery[],
+  context: BatchContext,
+): Promise<BatchResult | undefined> => {
+  const { first, unique, all, lockIds } = planOf(deliveries, context);
+  const incidents = new IncidentCache(db, store, context.incidents, context.trusted);
+  const guessed = await decideOnGuess(all, lockIds, context, incidents);
+  if (!guessed) return undefined;
+  const writes = writesOf(all, guessed, incidents, context);
+  if (context.keep) rememberer(guessed, writes, incidents)(context.keep);
+  const results = await store.appendManyInOneStatement(writes.requests, db, {
+    name: 'alert-batch',
+    ctes: CLAIM_ALL_AND_LOCK,
+    values: [
+      JSON.stringify(
+        unique.map((d) => ({
+          integration_id: d.integration.id,
+          payload_hash: d.payloadHash,
+          response: d.response,
+        })),
+      ),
+      lockIds,
+      JSON.stringify(writes.snapshots),
+      JSON.stringify(writes.listed),
+      // Named as the statement reads them.
+      JSON.stringify(
+        context.ahead
+          ? [{ stream_id: context.ahead.streamId, version: context.ahead.version, hash: context.ahead.hash }]
+          : [],
+      ),
+    ],
+    sent: context.sent,
+  });
+  return finish(deliveries, first, new Map(), guessed, writes, incidents, results);
+};
+
+/**
+ * Takes a batch of deliveries in one transaction: their receipts, every alert
+ * group's facts and every incident change commit together, before any sender
+ * hears 2xx. Alerts are decided in arrival order, each against the state the
+ * alerts before it (in this batch or committed) left. The groups touched are
+ * locked (advisory, in one fixed order), so batches in other processes that
+ * touch the same group queue behind this one.
+ *
+ * The batch begins and commits its own transaction on `tx`, a connection of
+ * its own; if it throws, the caller rolls back. With the groups and incidents
+ * in memory it takes two round trips: one that begins, claims and locks, one
+ * that appends, snapshots and commits.
+ */
+export const commitBatch = async (
+  tx: PoolClient,
+  store: PostgresEventStore,
+  deliveries: readonly Delivery[],
+  context: BatchContext,
+): Promise<BatchResult> => {
+  const { first, unique, all, lockIds } = planOf(deliveries, context);
   const { claimed, snapshots } = await beginClaimAndLock(
     tx,
     unique,
@@ -205,7 +262,7 @@ export const commitBatch = async (
         : []),
     ],
   });
-  return finish(deliveries, first, answers, groups, writes, incidents, results, context);
+  return finish(deliveries, first, answers, groups, writes, incidents, results);
 };
 
 /** Decides every alert of the deliveries taken, in arrival order, each against its group's state. */
@@ -303,22 +360,29 @@ const finish = (
   writes: Writes,
   incidents: IncidentCache,
   results: readonly AppendResult[],
-  context: BatchContext,
 ): BatchResult => {
   const outcomes = deliveries.map((d): DeliveryOutcome => {
     const index = first.get(receiptKey(d))!;
     if (deliveries[index] !== d) return { response: deliveries[index]!.response, replayed: true };
     return answers.get(receiptKey(d)) ?? { response: d.response, replayed: false };
   });
-  const remember = () => {
-    for (const [streamId, group] of groups) {
-      context.groups.set(streamId, group.version + group.events.length, group.state);
-    }
-    for (const written of writes.snapshots) context.snapshots.set(written.stream_id, written.version, null);
-    incidents.remember();
+  return {
+    outcomes,
+    events: results.flatMap((r) => r.events),
+    remember: rememberer(groups, writes, incidents),
   };
-  return { outcomes, events: results.flatMap((r) => r.events), remember };
 };
+
+/** Keeps the states the batch folded, and the snapshots it writes, for the batches after it. */
+const rememberer =
+  (groups: ReadonlyMap<string, LoadedGroup>, writes: Writes, incidents: IncidentCache) =>
+  (into: Memories) => {
+    for (const [streamId, group] of groups) {
+      into.groups.set(streamId, group.version + group.events.length, group.state);
+    }
+    for (const written of writes.snapshots) into.snapshots.set(written.stream_id, written.version, null);
+    incidents.remember(into.incidents);
+  };
 
 /** The receipts as rows of a VALUES list. */
 const receiptValues = (deliveries: readonly Delivery[]) =>
@@ -344,7 +408,8 @@ const lockGroups = (streamIds: string) =>
  * What a guessed batch does in the statement of its append (see appendManyInOneStatement):
  * claims every receipt ($2), failing the statement (SQLSTATE VG410, migration 0014) if any was
  * taken already; then locks the groups ($3); then, holding them, writes the snapshots ($4) and
- * the incident list rows ($5).
+ * the incident list rows ($5). It fails (SQLSTATE VG409, migration 0013) if the event of the batch
+ * ahead ($6, see BatchContext.ahead) is not stored.
  */
 const CLAIM_ALL_AND_LOCK = `
   receipt AS MATERIALIZED (
@@ -356,9 +421,18 @@ const CLAIM_ALL_AND_LOCK = `
   ), locked AS (${lockGroups('$3::text[]')}
   ), snapshot AS (${upsertSnapshots('(SELECT $4::jsonb FROM locked)')}
   ), listed AS (${upsertIncidentList('(SELECT $5::jsonb FROM locked)')}
+  ), ahead AS MATERIALIZED (
+    -- MATERIALIZED: inlined into the gate, the planner may call vigil_refuse_append before this
+    -- filter, failing every batch behind another (as \`broken\` is kept apart by its LIMIT).
+    SELECT a.stream_id, a.version FROM jsonb_to_recordset($6::jsonb) AS a(stream_id text, version int, hash text)
+    -- A scalar lookup, so that it goes by the primary key whatever the planner guesses of the
+    -- function's rows (an anti-join may scan the whole log).
+    WHERE (SELECT e.hash FROM events e WHERE e.stream_id = a.stream_id AND e.stream_version = a.version)
+          IS DISTINCT FROM a.hash
   ), gate AS (
     SELECT vigil_refuse_taken_receipts((SELECT count(*)::int FROM receipt), (SELECT count(*)::int FROM claimed))
-           AND (SELECT n FROM locked) >= 0 AS ok
+           AND (SELECT n FROM locked) >= 0
+           AND NOT EXISTS (SELECT 1 FROM ahead WHERE vigil_refuse_append(ahead.stream_id, ahead.version + 1)) AS ok
   )`;
 
 /**
@@ -491,9 +565,9 @@ class IncidentCache {
   private readonly starts = new Map<string, { version: number; state: Incident } | null>();
 
   constructor(
-    private readonly tx: PoolClient,
+    private readonly tx: Queryable,
     private readonly store: PostgresEventStore,
-    private readonly cache: FoldedStateCache<Incident>,
+    private readonly cache: StateMemory<Incident>,
     /** Cached states are taken as current (see BatchContext.trusted). */
     private readonly trusted: boolean,
   ) {}
@@ -533,9 +607,9 @@ class IncidentCache {
     return [...new Set(incidentIds)].filter((id) => !this.entries.has(id));
   }
 
-  remember() {
+  remember(into: StateMemory<Incident>) {
     for (const [id, entry] of this.entries) {
-      this.cache.set(incidentStreamId(id), entry.version + entry.events.length, entry.state);
+      into.set(incidentStreamId(id), entry.version + entry.events.length, entry.state);
     }
   }
 

@@ -1,5 +1,5 @@
 import { newId } from '../domain/ids.js';
-import type { Pool, PoolClient } from 'pg';
+import type { ClientBase, Pool, PoolClient } from 'pg';
 import { ConcurrencyError } from '../domain/errors.js';
 import {
   canonicalJson,
@@ -31,7 +31,14 @@ const readAllText = (transactionId: string, globalPosition: string, limit: strin
    ORDER BY transaction_id, global_position
    LIMIT ${limit}`;
 
-export type Queryable = Pool | PoolClient;
+export type Queryable = Pool | ClientBase;
+
+/** An event by its stream, version and hash: what a later statement can check was stored. */
+export interface StoredEventRef {
+  streamId: string;
+  version: number;
+  hash: string;
+}
 
 export interface EventStoreOptions {
   upcasters?: UpcasterChain;
@@ -165,7 +172,16 @@ export class PostgresEventStore {
   async appendManyInOneStatement(
     requests: readonly AppendRequest[],
     db: Queryable,
-    prelude: { name: string; ctes: string; values: unknown[] },
+    prelude: {
+      name: string;
+      ctes: string;
+      values: unknown[];
+      /**
+       * Called once the statement is handed to the connection, before its answer, with one of the
+       * events it appends: stored if, and only if, the statement commits.
+       */
+      sent?: (event: StoredEventRef) => void;
+    },
   ): Promise<AppendResult[]> {
     const nonEmpty = requests.filter((r) => r.events.length > 0);
     if (nonEmpty.length === 0) throw new Error('appendManyInOneStatement needs events to append');
@@ -174,11 +190,22 @@ export class PostgresEventStore {
     if ((gatedStatements.get(name) ?? text) !== text) throw new Error(`statement ${name} changed its text`);
     gatedStatements.set(name, text);
     const prepared = this.prepare(nonEmpty, await this.headHashes(nonEmpty, db));
-    const rows = await this.insertRefusing(prepared, async (input) => {
-      const result = await db.query<InsertedRow>({ name, text }, [input, ...prelude.values]);
-      return result.rows;
-    });
-    return this.results(requests, prepared, rows, true);
+    // Known before the commit, so that a statement sent behind this one can link to these events;
+    // forgotten again if this one fails.
+    const heads = prepared.map((p) => p.at(-1)!);
+    for (const head of heads) this.heads.set(head.stream_id, head.stream_version, head.hash);
+    try {
+      const rows = await this.insertRefusing(prepared, async (input) => {
+        const sending = db.query<InsertedRow>({ name, text }, [input, ...prelude.values]);
+        const [first] = heads;
+        prelude.sent?.({ streamId: first!.stream_id, version: first!.stream_version, hash: first!.hash });
+        return (await sending).rows;
+      });
+      return this.results(requests, prepared, rows, true);
+    } catch (error) {
+      for (const head of heads) this.heads.forget(head.stream_id, head.stream_version);
+      throw error;
+    }
   }
 
   /**
