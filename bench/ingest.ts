@@ -9,7 +9,9 @@
  *   scheduled send to the moment its incident is visible in the read model. A
  *   first second warms the receiver's path and is reported apart.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { Integrations } from '#vigil/alerts';
@@ -35,6 +37,18 @@ export const round = (x: number) => Math.round(x * 100) / 100;
 /** A Vigil server in its own process on loopback (its warnings shown), ready when this resolves. */
 export const startServer = (databaseUrl: string, port: number, env: Record<string, string> = {}) =>
   startServerProcess(databaseUrl, port, { env, showErrors: true });
+
+const BARE_RECEIVER = new URL('./bare-receiver.js', import.meta.url).pathname;
+
+/** A bare receiver (see bare-receiver.ts) in its own process, listening when this resolves. */
+const startBareReceiver = async (mode: 'answer' | 'commit', databaseUrl: string) => {
+  const port = await freePort();
+  const child = fork(BARE_RECEIVER, [mode, String(port), databaseUrl], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  await once(child, 'message');
+  return { child, http: new HttpPool(`http://127.0.0.1:${port}`, { connections: SENDERS, pipelining: 1 }) };
+};
 
 export const runIngestionBench = async (
   databaseUrl: string,
@@ -106,8 +120,8 @@ export const runIngestionBench = async (
         },
       ],
     });
-  const post = async (path: string, body: string) => {
-    const res = await http.request({
+  const post = async (path: string, body: string, to: HttpPool = http) => {
+    const res = await to.request({
       method: 'POST',
       path,
       headers: { 'content-type': 'application/json' },
@@ -127,9 +141,14 @@ export const runIngestionBench = async (
    * with `watchLoop`, the share of the time the server's event loop was busy (read outside the
    * CPU meter, so the scrape costs no arm anything).
    */
-  const rate = async (ms: number, op: () => Promise<void>, watchLoop = false) => {
+  const rate = async (
+    ms: number,
+    op: () => Promise<void>,
+    watchLoop = false,
+    process: ChildProcess = server,
+  ) => {
     const busyBefore = watchLoop ? await loopBusy() : NaN;
-    const meter = startCpuMeter(server.pid);
+    const meter = startCpuMeter(process.pid);
     let done = 0;
     const deadline = performance.now() + ms;
     const started = performance.now();
@@ -212,6 +231,67 @@ export const runIngestionBench = async (
         : {}),
     });
   }
+
+  // What the machine allows a receiver of the same PagerDuty requests, with the same senders: bare
+  // receivers that do only HTTP, or HTTP and group commit into one plain table (see
+  // bare-receiver.ts), each round next to a round of the floor.
+  const bare = {
+    answer: await startBareReceiver('answer', databaseUrl),
+    commit: await startBareReceiver('commit', databaseUrl),
+  };
+  const reference = { answer: [] as number[], commit: [] as number[], floor: [] as number[] };
+  const referenceCpu = { answer: NO_CPU, commit: NO_CPU, requests: { answer: 0, commit: 0 }, measured: true };
+  for (const mode of ['answer', 'commit'] as const) {
+    await rate(WARM_UP_MS / 2, () => post('/v2/enqueue', pdBody(), bare[mode].http), false, bare[mode].child);
+  }
+  for (let r = 0; r < options.rounds; r++) {
+    for (const mode of ['answer', 'commit'] as const) {
+      const b = await rate(
+        options.roundMs,
+        () => post('/v2/enqueue', pdBody(), bare[mode].http),
+        false,
+        bare[mode].child,
+      );
+      reference[mode].push(b.perSecond);
+      if (b.cpu) {
+        referenceCpu[mode] = addCpu(referenceCpu[mode], b.cpu);
+        referenceCpu.requests[mode] += b.done;
+      } else referenceCpu.measured = false;
+    }
+    reference.floor.push((await rate(options.roundMs, floor)).perSecond);
+  }
+  for (const { child, http: to } of Object.values(bare)) {
+    await to.close();
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+  const pagerduty = results.find((r) => r.id === 'ingest_pagerduty')!;
+  const ratiosTo = (xs: number[]) => xs.map((x, i) => x / reference.floor[i]!);
+  results.push({
+    id: 'ingest_machine_allows',
+    what: `the same PagerDuty requests from the same ${SENDERS} senders, to bare node:http receivers that are not Vigil (bench/bare-receiver.ts), each round next to a round of the floor`,
+    http_only: {
+      what: 'parses each body and answers 202',
+      requests_per_s: Math.round(quantile(reference.answer, 0.5)),
+      ratio_to_floor: round(quantile(ratiosTo(reference.answer), 0.5)),
+    },
+    http_and_group_commit: {
+      what: 'parses each body and answers 202 once it is committed, the bodies that waited going as one INSERT into one plain table',
+      requests_per_s: Math.round(quantile(reference.commit, 0.5)),
+      ratio_to_floor: round(quantile(ratiosTo(reference.commit), 0.5)),
+    },
+    // Vigil's PagerDuty rate against the bare group commit's, medians of different rounds.
+    pagerduty_to_group_commit: round(pagerduty.system.alerts_per_s / quantile(reference.commit, 0.5)),
+    ...(referenceCpu.measured
+      ? {
+          cpu_seconds_per_1k: {
+            what: 'CPU-seconds per 1,000 requests: bare receiver, all PostgreSQL processes, this load generator',
+            http_only: cpuSecondsPer1k(referenceCpu.answer, referenceCpu.requests.answer),
+            http_and_group_commit: cpuSecondsPer1k(referenceCpu.commit, referenceCpu.requests.commit),
+          },
+        }
+      : {}),
+  });
 
   // Open-loop latency at 500 alerts/s: each alert opens its own incident, found by its title.
   const perSecond = 500;
