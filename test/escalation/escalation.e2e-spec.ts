@@ -353,6 +353,45 @@ describe('escalation end to end', () => {
     }
   });
 
+  it('steps falling due together fire in batches: each once, in order, in far fewer transactions than steps', async () => {
+    clock.set(START);
+    const storm = await setUpEscalation(t.call, { layerStart: '2026-03-02T09:00:00Z', delays: [1, 1] });
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) ids.push(await openIncident(t.call, storm.service));
+    await tick();
+    clock.advance(MINUTE);
+    await tick();
+    const levelTwo = [];
+    for (const id of ids) {
+      assert.deepEqual(
+        escalationOf(await stream(id)).filter(([type]) => type === 'EscalationStepStarted'),
+        [
+          ['EscalationStepStarted', 1, 0],
+          ['EscalationStepStarted', 2, 1],
+        ],
+        `both levels of ${id}, once each, in order`,
+      );
+      levelTwo.push(`incident-${id}`);
+    }
+    // One transaction a step would record the 30 steps under 30 transaction ids.
+    const { rows } = await t.runtime.pool.query<{ n: number }>(
+      `SELECT count(DISTINCT transaction_id)::int AS n FROM events
+       WHERE stream_id = ANY($1) AND type = 'EscalationStepStarted' AND (data->>'step')::int = 1`,
+      [levelTwo],
+    );
+    assert.ok(rows[0]!.n <= 10, `level 2 of 30 incidents fired in ${rows[0]!.n} transactions`);
+
+    // Their exhaustion falls due together too, and leaves no step pending for the tests after.
+    clock.advance(MINUTE);
+    await tick();
+    for (const id of ids) {
+      assert.deepEqual(
+        escalationOf(await stream(id)).filter(([type]) => type === 'EscalationExhausted'),
+        [['EscalationExhausted', null, 2]],
+      );
+    }
+  });
+
   it('the auditor fires what the tick did not, and re-arms a broken chain; a metric counts it', async () => {
     clock.set(START);
     const audited = await setUpEscalation(t.call, { layerStart: '2026-03-02T09:00:00Z' });

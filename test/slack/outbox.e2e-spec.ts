@@ -185,6 +185,29 @@ describe('Slack: messages through the outbox', () => {
     );
   });
 
+  it('pages to the same person open their DM once; a remembered DM that is gone is opened again', async () => {
+    await settled();
+    const user = 'U0TWICE001';
+    const opens = () => s.fake.callsTo('conversations.open').filter((c) => c.args.users === user).length;
+    await page(await openIncident(), user);
+    await waitFor(() => pagesTo(user).length === 1, 'the first DM');
+    await page(await openIncident(), user);
+    await waitFor(() => pagesTo(user).length === 2, 'the second DM');
+    assert.equal(opens(), 1, 'one conversations.open for two pages');
+
+    // Slack says the remembered channel is gone: the page opens the DM again and goes, first time.
+    await settled();
+    s.fake.failNext(1, { error: 'channel_not_found' }, 'chat.postMessage');
+    const id = await openIncident();
+    await page(id, user);
+    await waitFor(() => pagesTo(user).length === 3, 'the third DM');
+    assert.equal(opens(), 2);
+    assert.deepEqual(
+      (await outboxRow(id, 'page.send')).map((r) => [r.status, r.attempts]),
+      [['sent', 1]],
+    );
+  });
+
   it('429 then 200: the message is delivered exactly once, after Retry-After', async () => {
     await settled();
     const id = await openIncident();

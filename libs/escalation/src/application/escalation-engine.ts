@@ -29,7 +29,7 @@ import { loadDirectory } from './directory.js';
 import { EscalationStarter } from '../read-models/escalation-starter.projection.js';
 import type { Policies } from './policies.js';
 import type { Schedules } from './schedules.js';
-import { appendInTransaction, metadataOf, sourceOf, type EscalationActor } from './streams.js';
+import { appendAllInTransaction, metadataOf, sourceOf, type EscalationActor } from './streams.js';
 import type { Users } from './users.js';
 
 /** A pending (or past) escalation step: one row of `escalation_timers`. */
@@ -81,6 +81,27 @@ const AUDITOR_ACTOR: EscalationActor = {
   id: 'escalation-auditor',
   name: 'Escalation auditor',
 };
+
+/** What a pass fires at most in one transaction. */
+const FIRE_BATCH = 25;
+
+type FireContext = { trigger: EscalationTrigger; actor: EscalationActor; source?: Source; now: Date };
+
+/** A step's row, closed as fired or refused. */
+interface TimerClose {
+  timer: TimerRow;
+  state: 'fired' | 'cancelled';
+  outcome: string;
+}
+
+/** A step to write as pending (see armTimer). */
+interface TimerArm {
+  incidentId: string;
+  cycle: number;
+  step: number;
+  policy: EscalationPolicy;
+  dueAt: Date;
+}
 
 type Fired = {
   timer: TimerRow;
@@ -181,11 +202,27 @@ export class EscalationEngine {
     return this.catchUpWith ? this.catchUpWith() : this.starterRunner.catchUp(this.starter);
   }
 
-  /** Fires every pending step due at or before `dueBy`; answers how many steps it appended. */
+  /**
+   * Fires every pending step due at or before `dueBy`; answers how many steps it appended. Due steps
+   * are claimed and fired in batches, each in one transaction with one statement per kind of write,
+   * so a storm of incidents costs a few round trips a batch rather than a dozen a step. A batch that
+   * fails (a step raced by an acknowledgement, or one that cannot be fired) is rolled back, and the
+   * rest of the pass claims steps one at a time, each retried or set aside on its own.
+   */
   async fireDue(dueBy: Date, trigger: EscalationTrigger, actor: EscalationActor): Promise<number> {
     let fired = 0;
     const failed: string[] = [];
-    const one = async () => {
+    let singly = false;
+    const claim = async () => {
+      if (!singly) {
+        try {
+          const batch = await this.fireBatch(dueBy, trigger, actor, failed);
+          fired += batch.filter((f) => f.events.length > 0).length;
+          return batch.length > 0;
+        } catch {
+          singly = true;
+        }
+      }
       const outcome = await this.fireOne(dueBy, trigger, actor, failed).catch((error: unknown) => {
         this.hooks.error?.('an escalation step failed; the auditor will retry it', error);
         return 'failed' as const;
@@ -195,11 +232,38 @@ export class EscalationEngine {
     };
     // Mostly nothing is due: one claim finds that out, and only a claim that found a step
     // brings in the parallel workers.
-    if (!(await one())) return fired;
+    if (!(await claim())) return fired;
     const worker = async () => {
-      while (await one());
+      while (await claim());
     };
     await Promise.all(Array.from({ length: this.parallelism }, worker));
+    return fired;
+  }
+
+  /** Claims up to `limit` due steps, oldest first, skipping those other transactions hold and `failed`. */
+  private async claimDue(tx: PoolClient, dueBy: Date, failed: readonly string[], limit: number) {
+    const { rows } = await tx.query<TimerRow>(
+      `SELECT ${TIMER_COLUMNS} FROM escalation_timers
+       WHERE state = 'pending' AND due_at <= $1
+         AND (incident_id::text || '/' || cycle || '/' || step) <> ALL($2::text[])
+       ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [dueBy, failed, limit],
+    );
+    return rows;
+  }
+
+  /** Claims a batch of due steps and fires them in one transaction; empty when none is due. */
+  private async fireBatch(
+    dueBy: Date,
+    trigger: EscalationTrigger,
+    actor: EscalationActor,
+    failed: readonly string[],
+  ): Promise<Fired[]> {
+    const fired = await withTransaction(this.pool, async (tx) => {
+      const timers = await this.claimDue(tx, dueBy, failed, FIRE_BATCH);
+      return timers.length === 0 ? [] : this.fireMany(tx, timers, { trigger, actor, now: this.clock.now() });
+    });
+    for (const f of fired) this.after(f);
     return fired;
   }
 
@@ -213,14 +277,7 @@ export class EscalationEngine {
     for (let attempt = 0; ; attempt++) {
       try {
         const fired = await withTransaction(this.pool, async (tx) => {
-          const { rows } = await tx.query<TimerRow>(
-            `SELECT ${TIMER_COLUMNS} FROM escalation_timers
-             WHERE state = 'pending' AND due_at <= $1
-               AND (incident_id::text || '/' || cycle || '/' || step) <> ALL($2::text[])
-             ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
-            [dueBy, failed],
-          );
-          claimed = rows[0];
+          claimed = (await this.claimDue(tx, dueBy, failed, 1))[0];
           if (!claimed) return null;
           return this.fire(tx, claimed, { trigger, actor, now: this.clock.now() });
         });
@@ -236,112 +293,165 @@ export class EscalationEngine {
     }
   }
 
+  /** Fires `timer` inside `tx`, which holds its row (see fireMany). */
+  private async fire(tx: PoolClient, timer: TimerRow, context: FireContext): Promise<Fired> {
+    return (await this.fireMany(tx, [timer], context))[0]!;
+  }
+
   /**
-   * Fires `timer` inside `tx`, which holds its row: decides the step against the incident as it stands,
-   * appends it at the version read, closes the row and writes the next. A refused step closes the row
-   * as cancelled, with the refusal's code, and appends nothing.
+   * Fires `timers` inside `tx`, which holds their rows, in order: decides each step against its
+   * incident as it stands (after the steps before it in the batch), appends the steps at the versions
+   * read, closes the rows and writes the next ones. A refused step closes its row as cancelled, with
+   * the refusal's code, and appends nothing. Whatever the number of steps, the reads and writes are
+   * one statement each.
    */
-  private async fire(
+  private async fireMany(
     tx: PoolClient,
-    timer: TimerRow,
-    context: { trigger: EscalationTrigger; actor: EscalationActor; source?: Source; now: Date },
-  ): Promise<Fired> {
+    timers: readonly TimerRow[],
+    context: FireContext,
+  ): Promise<Fired[]> {
     const { trigger, actor, now } = context;
     const nowIso = now.toISOString();
-    const incident = await this.loadIncident(timer.incident_id, tx);
-    const policy = await this.policies.atVersion(timer.policy_id, timer.policy_version, tx);
-    const step = policy ? stepOf(policy, timer.step) : null;
-    const base = { timer, trigger, latenessMs: 0, folded: incident };
-    if (!policy || !step) {
-      await this.closeTimer(tx, timer, 'cancelled', policy ? 'no-such-step' : 'policy-missing', now);
-      this.hooks.error?.(
-        `escalation timer ${timerKey(timer)} names policy ${timer.policy_id} v${timer.policy_version}, which has no such step`,
-        null,
-      );
-      return { ...base, events: [] };
+    const incidents = await this.loadIncidents(
+      timers.map((t) => t.incident_id),
+      tx,
+    );
+    const policies = new Map<string, EscalationPolicy | null>();
+    for (const t of timers) {
+      const key = `${t.policy_id}@${t.policy_version}`;
+      if (!policies.has(key))
+        policies.set(key, await this.policies.atVersion(t.policy_id, t.policy_version, tx));
     }
-    const ref = {
-      id: policy.id,
-      version: policy.version,
-      name: policy.name,
-      levels: policy.levels.length,
-      repeats: policy.repeats,
-    };
-    const source = context.source ?? sourceOf(actor);
-    const metadata = { now: nowIso, actor, source };
-    let command: IncidentCommand;
-    if (step.kind === 'page') {
-      const level = policy.levels[step.level - 1]!;
-      const targets = resolveTargets(
-        level.targets,
-        await loadDirectory(this.users, this.schedules, level.targets, tx),
-        now,
-        {
+    const planned = timers.map((timer) => {
+      const policy = policies.get(`${timer.policy_id}@${timer.policy_version}`) ?? null;
+      return { timer, policy, step: policy ? stepOf(policy, timer.step) : null };
+    });
+    // Who every page step of the batch targets, as they stand now: read once.
+    const targets = planned.flatMap(({ policy, step }) =>
+      policy && step?.kind === 'page' ? policy.levels[step.level - 1]!.targets : [],
+    );
+    const directory =
+      targets.length > 0 ? await loadDirectory(this.users, this.schedules, targets, tx) : null;
+
+    const closes: TimerClose[] = [];
+    const arms: TimerArm[] = [];
+    const cycles: Array<{ incidentId: string; cycle: number; status: CycleStatus }> = [];
+    const appends = new Map<string, { expectedVersion: number; events: IncidentEvent[] }>();
+    const decided: Array<{ fired: Fired; events: number }> = [];
+    for (const { timer, policy, step } of planned) {
+      const incident = incidents.get(timer.incident_id)!;
+      const base = { timer, trigger, latenessMs: 0, folded: incident };
+      if (!policy || !step) {
+        closes.push({ timer, state: 'cancelled', outcome: policy ? 'no-such-step' : 'policy-missing' });
+        this.hooks.error?.(
+          `escalation timer ${timerKey(timer)} names policy ${timer.policy_id} v${timer.policy_version}, which has no such step`,
+          null,
+        );
+        decided.push({ fired: { ...base, events: [] }, events: 0 });
+        continue;
+      }
+      const ref = {
+        id: policy.id,
+        version: policy.version,
+        name: policy.name,
+        levels: policy.levels.length,
+        repeats: policy.repeats,
+      };
+      const metadata = { now: nowIso, actor, source: context.source ?? sourceOf(actor) };
+      let command: IncidentCommand;
+      if (step.kind === 'page') {
+        const level = policy.levels[step.level - 1]!;
+        const targets = resolveTargets(level.targets, directory!, now, {
           label: `level ${step.level} of policy ${policy.name} v${policy.version}`,
-        },
-      );
-      command = {
-        type: 'StartEscalationStep',
-        data: {
+        });
+        command = {
+          type: 'StartEscalationStep',
+          data: {
+            incidentId: timer.incident_id,
+            cycle: timer.cycle,
+            step: timer.step,
+            policy: ref,
+            delayMinutes: level.delayMinutes,
+            targets,
+            trigger,
+            scheduledFor: trigger === 'manual' ? nowIso : timer.due_at.toISOString(),
+          },
+          metadata,
+        };
+      } else {
+        command = {
+          type: 'ExhaustEscalation',
+          data: { incidentId: timer.incident_id, cycle: timer.cycle, step: timer.step, policy: ref },
+          metadata,
+        };
+      }
+
+      let events: IncidentEvent[];
+      try {
+        events = decide(command, incident.state);
+      } catch (error) {
+        if (!(error instanceof IncidentError)) throw error;
+        closes.push({ timer, state: 'cancelled', outcome: error.code });
+        const status = cycleStatusAfter(incident.state, timer.cycle);
+        if (status) cycles.push({ incidentId: timer.incident_id, cycle: timer.cycle, status });
+        decided.push({ fired: { ...base, events: [], refused: error }, events: 0 });
+        continue;
+      }
+      const append = appends.get(incident.streamId) ?? { expectedVersion: incident.version, events: [] };
+      append.events.push(...events);
+      appends.set(incident.streamId, append);
+      closes.push({ timer, state: 'fired', outcome: trigger });
+      if (step.kind === 'page') {
+        arms.push({
           incidentId: timer.incident_id,
           cycle: timer.cycle,
-          step: timer.step,
-          policy: ref,
-          delayMinutes: level.delayMinutes,
-          targets,
-          trigger,
-          scheduledFor: trigger === 'manual' ? nowIso : timer.due_at.toISOString(),
-        },
-        metadata,
-      };
-    } else {
-      command = {
-        type: 'ExhaustEscalation',
-        data: { incidentId: timer.incident_id, cycle: timer.cycle, step: timer.step, policy: ref },
-        metadata,
-      };
-    }
-
-    let decided: IncidentEvent[];
-    try {
-      decided = decide(command, incident.state);
-    } catch (error) {
-      if (!(error instanceof IncidentError)) throw error;
-      await this.closeTimer(tx, timer, 'cancelled', error.code, now);
-      const status = cycleStatusAfter(incident.state, timer.cycle);
-      if (status) await this.setCycleStatus(tx, timer.incident_id, timer.cycle, status);
-      return { ...base, events: [], refused: error };
-    }
-    const events = await appendInTransaction(
-      this.store,
-      tx,
-      { streamId: incident.streamId, streamType: INCIDENT_STREAM_TYPE, expectedVersion: incident.version },
-      decided,
-      { metadata: metadataOf(actor, source), occurredAt: nowIso },
-    );
-    await this.closeTimer(tx, timer, 'fired', trigger, now);
-    if (step.kind === 'page') {
-      await this.armTimer(
-        tx,
-        timer.incident_id,
-        timer.cycle,
-        timer.step + 1,
-        policy,
-        new Date(now.getTime() + delayAfterMs(policy, timer.step)),
-      );
-    } else {
-      await this.setCycleStatus(tx, timer.incident_id, timer.cycle, 'exhausted');
-    }
-    return {
-      ...base,
-      events,
-      latenessMs: trigger === 'manual' ? 0 : Math.max(0, now.getTime() - timer.due_at.getTime()),
-      folded: {
+          step: timer.step + 1,
+          policy,
+          dueAt: new Date(now.getTime() + delayAfterMs(policy, timer.step)),
+        });
+      } else {
+        cycles.push({ incidentId: timer.incident_id, cycle: timer.cycle, status: 'exhausted' });
+      }
+      // The next step of the same incident in this batch decides on what this one leaves.
+      const folded = {
         streamId: incident.streamId,
         version: incident.version + events.length,
-        state: decided.reduce(evolve, incident.state),
-      },
-    };
+        state: events.reduce(evolve, incident.state),
+      };
+      incidents.set(timer.incident_id, folded);
+      decided.push({
+        fired: {
+          ...base,
+          events: [],
+          latenessMs: trigger === 'manual' ? 0 : Math.max(0, now.getTime() - timer.due_at.getTime()),
+          folded,
+        },
+        events: events.length,
+      });
+    }
+
+    const envelope = { metadata: metadataOf(actor, context.source), occurredAt: nowIso };
+    const recorded = await appendAllInTransaction(
+      this.store,
+      tx,
+      [...appends].map(([streamId, { expectedVersion, events }]) => ({
+        target: { streamId, streamType: INCIDENT_STREAM_TYPE, expectedVersion },
+        events,
+      })),
+      envelope,
+    );
+    await this.closeTimers(tx, closes, now);
+    await this.armTimers(tx, arms);
+    await this.setCycleStatuses(tx, cycles);
+    // Each step's events, in the order its incident's append recorded them.
+    const taken = new Map<string, number>();
+    return decided.map(({ fired, events }) => {
+      if (events === 0) return fired;
+      const streamId = fired.folded.streamId;
+      const from = taken.get(streamId) ?? 0;
+      taken.set(streamId, from + events);
+      return { ...fired, events: recorded.get(streamId)!.slice(from, from + events) };
+    });
   }
 
   /** After the transaction committed: tell the process, remember the fold, count. */
@@ -353,31 +463,52 @@ export class EscalationEngine {
   }
 
   private async loadIncident(incidentId: string, tx: PoolClient) {
-    const streamId = incidentStreamId(incidentId);
-    const cached = this.folded.get(streamId);
-    const events = await this.store.readStream(streamId, { fromVersion: cached?.version ?? 0 }, tx);
-    let state = cached?.state ?? initialIncident;
-    let version = cached?.version ?? 0;
-    for (const e of events) {
-      state = evolve(state, { type: e.type, data: e.data } as IncidentEvent);
-      version = e.streamVersion;
-    }
-    // Read inside the transaction before anything is appended: committed events only.
-    if (events.length > 0) this.folded.set(streamId, version, state);
-    return { streamId, state, version };
+    return (await this.loadIncidents([incidentId], tx)).get(incidentId)!;
   }
 
-  private async closeTimer(
-    tx: PoolClient,
-    timer: TimerRow,
-    state: 'fired' | 'cancelled',
-    outcome: string,
-    now: Date,
-  ): Promise<void> {
+  /** The incidents as they stand, each read from where this process's fold of it left off, in one read. */
+  private async loadIncidents(incidentIds: readonly string[], tx: PoolClient) {
+    const starts = new Map(
+      incidentIds.map((id) => {
+        const streamId = incidentStreamId(id);
+        return [id, { streamId, cached: this.folded.get(streamId) }] as const;
+      }),
+    );
+    const read = await this.store.readStreams(
+      [...starts.values()].map(({ streamId, cached }) => ({ streamId, fromVersion: cached?.version ?? 0 })),
+      tx,
+    );
+    const incidents = new Map<string, { streamId: string; state: Incident; version: number }>();
+    for (const [id, { streamId, cached }] of starts) {
+      const events = read.get(streamId) ?? [];
+      let state = cached?.state ?? initialIncident;
+      let version = cached?.version ?? 0;
+      for (const e of events) {
+        state = evolve(state, { type: e.type, data: e.data } as IncidentEvent);
+        version = e.streamVersion;
+      }
+      // Read inside the transaction before anything is appended: committed events only.
+      if (events.length > 0) this.folded.set(streamId, version, state);
+      incidents.set(id, { streamId, state, version });
+    }
+    return incidents;
+  }
+
+  /** Closes the rows of fired or refused steps, in one statement. */
+  private async closeTimers(tx: PoolClient, closes: readonly TimerClose[], now: Date): Promise<void> {
+    if (closes.length === 0) return;
     await tx.query(
-      `UPDATE escalation_timers SET state = $4, outcome = $5, fired_at = $6
-       WHERE incident_id = $1 AND cycle = $2 AND step = $3`,
-      [timer.incident_id, timer.cycle, timer.step, state, outcome, now],
+      `UPDATE escalation_timers t SET state = c.state, outcome = c.outcome, fired_at = $6
+       FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[]) AS c(incident_id, cycle, step, state, outcome)
+       WHERE t.incident_id = c.incident_id AND t.cycle = c.cycle AND t.step = c.step`,
+      [
+        closes.map((c) => c.timer.incident_id),
+        closes.map((c) => c.timer.cycle),
+        closes.map((c) => c.timer.step),
+        closes.map((c) => c.state),
+        closes.map((c) => c.outcome),
+        now,
+      ],
     );
   }
 
@@ -393,35 +524,54 @@ export class EscalationEngine {
     policy: EscalationPolicy,
     dueAt: Date,
   ): Promise<TimerRow | undefined> {
-    const what = stepOf(policy, step);
-    if (!what) return undefined;
-    const { rows } = await tx.query<TimerRow>(
+    return (await this.armTimers(tx, [{ incidentId, cycle, step, policy, dueAt }]))[0];
+  }
+
+  /** armTimer for many steps, in one statement; a step its policy does not have is not written. */
+  private async armTimers(tx: PoolClient, arms: readonly TimerArm[]): Promise<TimerRow[]> {
+    const rows = arms.flatMap((arm) => {
+      const what = stepOf(arm.policy, arm.step);
+      return what ? [{ arm, what }] : [];
+    });
+    if (rows.length === 0) return [];
+    const { rows: armed } = await tx.query<TimerRow>(
       `INSERT INTO escalation_timers (incident_id, cycle, step, kind, level, repeat, due_at, policy_id, policy_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::int[], $6::int[],
+                            $7::timestamptz[], $8::uuid[], $9::int[])
        ON CONFLICT (incident_id, cycle, step) DO UPDATE
          SET state = 'pending', due_at = EXCLUDED.due_at, outcome = NULL, fired_at = NULL
          WHERE escalation_timers.state = 'cancelled'
        RETURNING ${TIMER_COLUMNS}`,
       [
-        incidentId,
-        cycle,
-        step,
-        what.kind,
-        what.kind === 'page' ? what.level : null,
-        what.kind === 'page' ? what.repeat : null,
-        dueAt,
-        policy.id,
-        policy.version,
+        rows.map(({ arm }) => arm.incidentId),
+        rows.map(({ arm }) => arm.cycle),
+        rows.map(({ arm }) => arm.step),
+        rows.map(({ what }) => what.kind),
+        rows.map(({ what }) => (what.kind === 'page' ? what.level : null)),
+        rows.map(({ what }) => (what.kind === 'page' ? what.repeat : null)),
+        rows.map(({ arm }) => arm.dueAt),
+        rows.map(({ arm }) => arm.policy.id),
+        rows.map(({ arm }) => arm.policy.version),
       ],
     );
-    return rows[0];
+    return armed;
   }
 
   private async setCycleStatus(tx: PoolClient, incidentId: string, cycle: number, status: CycleStatus) {
+    await this.setCycleStatuses(tx, [{ incidentId, cycle, status }]);
+  }
+
+  /** Settles escalating cycles, in one statement. */
+  private async setCycleStatuses(
+    tx: PoolClient,
+    cycles: ReadonlyArray<{ incidentId: string; cycle: number; status: CycleStatus }>,
+  ): Promise<void> {
+    if (cycles.length === 0) return;
     await tx.query(
-      `UPDATE escalation_cycles SET status = $3, updated_at = now()
-       WHERE incident_id = $1 AND cycle = $2 AND status = 'escalating'`,
-      [incidentId, cycle, status],
+      `UPDATE escalation_cycles c SET status = s.status, updated_at = now()
+       FROM unnest($1::uuid[], $2::int[], $3::text[]) AS s(incident_id, cycle, status)
+       WHERE c.incident_id = s.incident_id AND c.cycle = s.cycle AND c.status = 'escalating'`,
+      [cycles.map((c) => c.incidentId), cycles.map((c) => c.cycle), cycles.map((c) => c.status)],
     );
   }
 

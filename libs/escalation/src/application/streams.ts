@@ -56,10 +56,25 @@ export const appendInTransaction = async (
   target: { streamId: string; streamType: string; expectedVersion: number },
   events: ReadonlyArray<{ type: string; data: unknown }>,
   envelope: { metadata: EventMetadata; occurredAt: string },
-): Promise<RecordedEvent[]> => {
-  if (events.length === 0) return [];
-  const result = await store.append(
-    {
+): Promise<RecordedEvent[]> =>
+  (await appendAllInTransaction(store, tx, [{ target, events }], envelope)).get(target.streamId) ?? [];
+
+/**
+ * Appends the decided events of several streams inside the caller's transaction, each at the version
+ * it loaded, in one statement: all or none. Answers each stream's recorded events.
+ */
+export const appendAllInTransaction = async (
+  store: PostgresEventStore,
+  tx: PoolClient,
+  appends: ReadonlyArray<{
+    target: { streamId: string; streamType: string; expectedVersion: number };
+    events: ReadonlyArray<{ type: string; data: unknown }>;
+  }>,
+  envelope: { metadata: EventMetadata; occurredAt: string },
+): Promise<Map<string, RecordedEvent[]>> => {
+  const requests = appends
+    .filter((a) => a.events.length > 0)
+    .map(({ target, events }) => ({
       ...target,
       events: events.map((e) => ({
         type: e.type,
@@ -67,10 +82,10 @@ export const appendInTransaction = async (
         metadata: envelope.metadata,
         occurredAt: envelope.occurredAt,
       })),
-    },
-    tx,
-  );
-  return result.events;
+    }));
+  if (requests.length === 0) return new Map();
+  const results = await store.appendMany(requests, tx);
+  return new Map(results.map((r) => [r.streamId, r.events]));
 };
 
 /** The envelope metadata of an actor's change through the API, the system's own otherwise. */

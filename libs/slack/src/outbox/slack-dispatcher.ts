@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { WebClient } from '@slack/web-api';
 import type { Clock } from '#vigil/common';
-import { Wakeup } from '#vigil/event-store';
+import { RecentMap, Wakeup } from '#vigil/event-store';
 import {
   channelNameOf,
   incidentMessage,
@@ -61,6 +61,8 @@ const IGNORABLE_UPDATE_ERRORS = new Set([
   'channel_not_found',
   'is_archived',
 ]);
+/** What posting to a DM channel remembered from an earlier page answers if that channel is gone. */
+const STALE_DM_ERRORS = new Set(['channel_not_found', 'is_archived']);
 const IGNORABLE_INVITE_ERRORS = new Set([
   'already_in_channel',
   'cant_invite_self',
@@ -129,6 +131,8 @@ export class SlackDispatcher {
   private running = false;
   private lanes: Promise<void>[] = [];
   private readonly wakeup = new Wakeup();
+  /** DM channels by Slack user (see dmChannelOf). */
+  private readonly dmChannels = new RecentMap<string>(10_000);
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly idlePollMs: number;
@@ -369,21 +373,42 @@ export class SlackDispatcher {
     if (already[0]) return { status: 'sent', result: { channel: already[0].channel_id, ts: already[0].ts } };
     const card = await this.deps.loadCard(row.incident_id);
     if (card === null) return { status: 'skipped', result: { reason: 'incident not found' } };
-    let channel = page.channelId;
-    if (channel === null) {
-      const opened = await slack.conversations.open({ users: page.slackUserId! });
-      channel = opened.channel?.id ?? null;
-      if (channel === null) throw new Error('conversations.open answered no channel id');
-    }
+    const dm = page.channelId === null ? page.slackUserId! : null;
+    const remembered = dm !== null && this.dmChannels.peek(dm) !== undefined;
+    let channel = dm === null ? page.channelId! : await this.dmChannelOf(dm);
     // The page shows the incident as it is now, so a page sent late never offers a stale Acknowledge.
     const message = incidentMessage(card, {
       kind: 'page',
       level: page.level,
       person: await this.personFormatter(card),
     });
-    const posted = await slack.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+    const post = () => slack.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+    let posted;
+    try {
+      posted = await post();
+    } catch (error) {
+      // A DM channel remembered from an earlier page may be gone: it is opened again, once.
+      if (dm === null || !remembered || !STALE_DM_ERRORS.has(platformError(error) ?? '')) throw error;
+      this.dmChannels.delete(dm);
+      channel = await this.dmChannelOf(dm);
+      posted = await post();
+    }
     await this.remember(row, channel, posted.ts, 'page', page.level);
     return { status: 'sent', result: { channel, ts: posted.ts } };
+  }
+
+  /**
+   * The DM channel with a Slack user: opened once, then remembered. A storm of pages to the same
+   * on-call person costs one conversations.open (a rate-limited method), not one a page.
+   */
+  private async dmChannelOf(slackUserId: string): Promise<string> {
+    const known = this.dmChannels.get(slackUserId);
+    if (known !== undefined) return known;
+    const opened = await this.deps.slack.conversations.open({ users: slackUserId });
+    const channel = opened.channel?.id;
+    if (channel === undefined) throw new Error('conversations.open answered no channel id');
+    this.dmChannels.set(slackUserId, channel);
+    return channel;
   }
 
   private async remember(
