@@ -212,17 +212,28 @@ export class EscalationEngine {
   async fireDue(dueBy: Date, trigger: EscalationTrigger, actor: EscalationActor): Promise<number> {
     let fired = 0;
     const failed: string[] = [];
-    let singly = false;
     const claim = async () => {
-      if (!singly) {
-        try {
-          const batch = await this.fireBatch(dueBy, trigger, actor, failed);
-          fired += batch.filter((f) => f.events.length > 0).length;
-          return batch.length > 0;
-        } catch {
-          singly = true;
+      let batch: Fired[] | null = null;
+      try {
+        batch = await this.fireBatch(dueBy, trigger, actor, failed);
+      } catch (error) {
+        // A raced acknowledgement is expected; anything else is reported, and its step set aside below.
+        if (!(error instanceof ConcurrencyError)) {
+          this.hooks.error?.('a batch of escalation steps failed; its steps fire one at a time', error);
         }
       }
+      if (batch !== null) {
+        for (const f of batch) {
+          if (f.events.length > 0) fired++;
+          try {
+            this.after(f);
+          } catch (error) {
+            this.hooks.error?.('a fired escalation step could not be announced', error);
+          }
+        }
+        return batch.length > 0;
+      }
+      // After a failed batch, one step alone: retried, or set aside in `failed`, so the next batch goes.
       const outcome = await this.fireOne(dueBy, trigger, actor, failed).catch((error: unknown) => {
         this.hooks.error?.('an escalation step failed; the auditor will retry it', error);
         return 'failed' as const;
@@ -252,19 +263,17 @@ export class EscalationEngine {
     return rows;
   }
 
-  /** Claims a batch of due steps and fires them in one transaction; empty when none is due. */
+  /** Claims a batch of due steps and fires them in one transaction (announce each after); empty when none is due. */
   private async fireBatch(
     dueBy: Date,
     trigger: EscalationTrigger,
     actor: EscalationActor,
     failed: readonly string[],
   ): Promise<Fired[]> {
-    const fired = await withTransaction(this.pool, async (tx) => {
+    return withTransaction(this.pool, async (tx) => {
       const timers = await this.claimDue(tx, dueBy, failed, FIRE_BATCH);
       return timers.length === 0 ? [] : this.fireMany(tx, timers, { trigger, actor, now: this.clock.now() });
     });
-    for (const f of fired) this.after(f);
-    return fired;
   }
 
   private async fireOne(
@@ -302,8 +311,8 @@ export class EscalationEngine {
    * Fires `timers` inside `tx`, which holds their rows, in order: decides each step against its
    * incident as it stands (after the steps before it in the batch), appends the steps at the versions
    * read, closes the rows and writes the next ones. A refused step closes its row as cancelled, with
-   * the refusal's code, and appends nothing. Whatever the number of steps, the reads and writes are
-   * one statement each.
+   * the refusal's code, and appends nothing. Whatever the number of steps, the reads (policies apart,
+   * which are kept by version) and the writes are one statement each.
    */
   private async fireMany(
     tx: PoolClient,
@@ -440,8 +449,10 @@ export class EscalationEngine {
       })),
       envelope,
     );
-    await this.closeTimers(tx, closes, now);
+    // Arms before closes, as steps one after another would: a step armed while its row is pending
+    // is left alone, whatever closes it later.
     await this.armTimers(tx, arms);
+    await this.closeTimers(tx, closes, now);
     await this.setCycleStatuses(tx, cycles);
     // Each step's events, in the order its incident's append recorded them.
     const taken = new Map<string, number>();
@@ -564,8 +575,14 @@ export class EscalationEngine {
   /** Settles escalating cycles, in one statement. */
   private async setCycleStatuses(
     tx: PoolClient,
-    cycles: ReadonlyArray<{ incidentId: string; cycle: number; status: CycleStatus }>,
+    settled: ReadonlyArray<{ incidentId: string; cycle: number; status: CycleStatus }>,
   ): Promise<void> {
+    // The first status of a cycle wins, as it would one statement after another (the next finds it
+    // no longer escalating).
+    const first = new Map<string, (typeof settled)[number]>();
+    for (const c of settled)
+      if (!first.has(`${c.incidentId}/${c.cycle}`)) first.set(`${c.incidentId}/${c.cycle}`, c);
+    const cycles = [...first.values()];
     if (cycles.length === 0) return;
     await tx.query(
       `UPDATE escalation_cycles c SET status = s.status, updated_at = now()

@@ -387,9 +387,11 @@ export class SlackDispatcher {
     try {
       posted = await post();
     } catch (error) {
-      // A DM channel remembered from an earlier page may be gone: it is opened again, once.
-      if (dm === null || !remembered || !STALE_DM_ERRORS.has(platformError(error) ?? '')) throw error;
+      // A DM channel remembered from an earlier page may be gone: it is opened again, once. One
+      // just opened is not, and is not remembered either.
+      if (dm === null || !STALE_DM_ERRORS.has(platformError(error) ?? '')) throw error;
       this.dmChannels.delete(dm);
+      if (!remembered) throw error;
       channel = await this.dmChannelOf(dm);
       posted = await post();
     }
