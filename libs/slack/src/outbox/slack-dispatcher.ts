@@ -366,11 +366,15 @@ export class SlackDispatcher {
 
   private async sendPage(row: OutboxRow, page: Extract<SlackAction, { action: 'page.send' }>): Promise<Done> {
     const { slack, pool } = this.deps;
-    const { rows: already } = await pool.query<{ channel_id: string; ts: string }>(
-      `SELECT channel_id, ts FROM slack_messages WHERE outbox_id = $1`,
-      [row.id],
-    );
-    if (already[0]) return { status: 'sent', result: { channel: already[0].channel_id, ts: already[0].ts } };
+    // Only a row claimed before (its worker died after posting) can have posted already.
+    if (row.attempts > 1) {
+      const { rows: already } = await pool.query<{ channel_id: string; ts: string }>(
+        `SELECT channel_id, ts FROM slack_messages WHERE outbox_id = $1`,
+        [row.id],
+      );
+      if (already[0])
+        return { status: 'sent', result: { channel: already[0].channel_id, ts: already[0].ts } };
+    }
     const card = await this.deps.loadCard(row.incident_id);
     if (card === null) return { status: 'skipped', result: { reason: 'incident not found' } };
     const dm = page.channelId === null ? page.slackUserId! : null;
