@@ -12,7 +12,7 @@ import { Integrations } from '#vigil/alerts';
 import { ApiKeys } from '#vigil/common';
 import { freePort } from '../apps/vigil/src/support/free-port.js';
 import { startFakeSlack } from '../test/support/fake-slack.js';
-import { quantile, round, startServer } from './ingest.js';
+import { checkpoint, quantile, round, startServer } from './ingest.js';
 
 const RATE = 100;
 
@@ -66,6 +66,7 @@ export const runPagingBench = async (databaseUrl: string, options: { seconds: nu
   await post(`/v1/escalation-policies/${policy.id}/attachments`, { service });
   const { key } = await new Integrations(pool).create({ name: 'bench paging', service, type: 'generic' });
 
+  await checkpoint(pool);
   const http = new HttpPool(base, { connections: 16 });
   const accepted = new Map<string, number>();
   const scheduled = new Map<string, number>();
