@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { TestApp } from '../support/app.js';
+import { waitFor } from '../support/fake-slack.js';
 
 export interface EscalationSetup {
   service: string;
@@ -108,16 +109,8 @@ export const escalationOf = (events: StoredEvent[]) =>
           : [e.type, null, e.data.step],
     );
 
-/** Polls `check` until it answers something truthy (or throws after `timeoutMs`). */
-export const eventually = async <T>(
+/** Polls `check` until it answers something truthy (or throws after `timeoutMs`): waitFor, unnamed. */
+export const eventually = <T>(
   check: () => Promise<T | undefined | null | false>,
   timeoutMs = 10_000,
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
+): Promise<T> => waitFor(check, 'a condition', timeoutMs);
