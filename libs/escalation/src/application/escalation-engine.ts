@@ -234,12 +234,15 @@ export class EscalationEngine {
         return batch.length > 0;
       }
       // After a failed batch, one step alone: retried, or set aside in `failed`, so the next batch goes.
+      const setAside = failed.length;
       const outcome = await this.fireOne(dueBy, trigger, actor, failed).catch((error: unknown) => {
         this.hooks.error?.('an escalation step failed; the auditor will retry it', error);
-        return 'failed' as const;
+        // Failed before it could claim a step (the database is unreachable, say): nothing moved,
+        // and trying again at once would only fail again. The next tick tries.
+        return failed.length > setAside ? ('failed' as const) : ('stuck' as const);
       });
       if (outcome === 'fired') fired++;
-      return outcome !== 'none';
+      return outcome !== 'none' && outcome !== 'stuck';
     };
     // Mostly nothing is due: one claim finds that out, and only a claim that found a step
     // brings in the parallel workers.
