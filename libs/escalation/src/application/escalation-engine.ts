@@ -23,7 +23,7 @@ import {
   type Source,
 } from '#vigil/incidents';
 import { EscalationError } from '../domain/escalation-errors.js';
-import { resolveTargets } from '../domain/paging.js';
+import { resolveTargets, type PagingDirectory } from '../domain/paging.js';
 import { delayAfterMs, stepOf, type EscalationPolicy } from '../domain/policy.js';
 import { loadDirectory } from './directory.js';
 import { EscalationStarter } from '../read-models/escalation-starter.projection.js';
@@ -362,42 +362,7 @@ export class EscalationEngine {
         decided.push({ fired: { ...base, events: [] }, events: 0 });
         continue;
       }
-      const ref = {
-        id: policy.id,
-        version: policy.version,
-        name: policy.name,
-        levels: policy.levels.length,
-        repeats: policy.repeats,
-      };
-      const metadata = { now: nowIso, actor, source: context.source ?? sourceOf(actor) };
-      let command: IncidentCommand;
-      if (step.kind === 'page') {
-        const level = policy.levels[step.level - 1]!;
-        const targets = resolveTargets(level.targets, directory!, now, {
-          label: `level ${step.level} of policy ${policy.name} v${policy.version}`,
-        });
-        command = {
-          type: 'StartEscalationStep',
-          data: {
-            incidentId: timer.incident_id,
-            cycle: timer.cycle,
-            step: timer.step,
-            policy: ref,
-            delayMinutes: level.delayMinutes,
-            targets,
-            trigger,
-            scheduledFor: trigger === 'manual' ? nowIso : timer.due_at.toISOString(),
-          },
-          metadata,
-        };
-      } else {
-        command = {
-          type: 'ExhaustEscalation',
-          data: { incidentId: timer.incident_id, cycle: timer.cycle, step: timer.step, policy: ref },
-          metadata,
-        };
-      }
-
+      const command = stepCommand(timer, policy, step, directory, context);
       let events: IncidentEvent[];
       try {
         events = decide(command, incident.state);
@@ -787,6 +752,49 @@ export class EscalationEngine {
 type CycleStatus = 'stopped' | 'exhausted' | 'superseded';
 
 /** Where a cycle stands by the incident's stream, when it no longer escalates; null while it does. */
+/** The incident command a due step stands for: a page of its level's targets as they stand, or exhaustion. */
+const stepCommand = (
+  timer: TimerRow,
+  policy: EscalationPolicy,
+  step: NonNullable<ReturnType<typeof stepOf>>,
+  directory: PagingDirectory | null,
+  { trigger, actor, source, now }: FireContext,
+): IncidentCommand => {
+  const nowIso = now.toISOString();
+  const ref = {
+    id: policy.id,
+    version: policy.version,
+    name: policy.name,
+    levels: policy.levels.length,
+    repeats: policy.repeats,
+  };
+  const metadata = { now: nowIso, actor, source: source ?? sourceOf(actor) };
+  if (step.kind !== 'page') {
+    return {
+      type: 'ExhaustEscalation',
+      data: { incidentId: timer.incident_id, cycle: timer.cycle, step: timer.step, policy: ref },
+      metadata,
+    };
+  }
+  const level = policy.levels[step.level - 1]!;
+  return {
+    type: 'StartEscalationStep',
+    data: {
+      incidentId: timer.incident_id,
+      cycle: timer.cycle,
+      step: timer.step,
+      policy: ref,
+      delayMinutes: level.delayMinutes,
+      targets: resolveTargets(level.targets, directory!, now, {
+        label: `level ${step.level} of policy ${policy.name} v${policy.version}`,
+      }),
+      trigger,
+      scheduledFor: trigger === 'manual' ? nowIso : timer.due_at.toISOString(),
+    },
+    metadata,
+  };
+};
+
 const cycleStatusAfter = (state: Incident, cycle: number): CycleStatus | null => {
   if (state.status === 'none') return 'stopped';
   if (state.reopenCount > cycle) return 'superseded';
