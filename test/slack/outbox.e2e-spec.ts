@@ -202,6 +202,8 @@ describe('Slack: messages through the outbox', () => {
     await page(id, user);
     await waitFor(() => pagesTo(user).length === 3, 'the third DM');
     assert.equal(opens(), 2);
+    // The row is settled in its own statement after Slack answered.
+    await waitFor(async () => (await outboxRow(id, 'page.send'))[0]?.status !== 'pending', 'the row settled');
     assert.deepEqual(
       (await outboxRow(id, 'page.send')).map((r) => [r.status, r.attempts]),
       [['sent', 1]],
