@@ -15,6 +15,7 @@ import { once } from 'node:events';
 import pg from 'pg';
 import { Pool as HttpPool } from 'undici';
 import { Integrations } from '#vigil/alerts';
+import { ApiKeys } from '#vigil/common';
 import { freePort } from '../apps/vigil/src/support/free-port.js';
 import { addCpu, cpuSecondsPer1k, NO_CPU, startCpuMeter } from './cpu.js';
 import { startServerProcess } from '../apps/vigil/src/support/server-process.js';
@@ -72,6 +73,7 @@ export const runIngestionBench = async (
     service: 'bench-am',
     type: 'alertmanager',
   });
+  const metricsKey = (await new ApiKeys(pool).create('bench metrics', ['metrics:read'])).key;
   const generic = await integrations.create({
     name: 'bench latency',
     service: 'bench-latency',
@@ -142,7 +144,11 @@ export const runIngestionBench = async (
   };
   /** Seconds the server's event loop has been busy (see vigil_event_loop_busy_seconds_total). */
   const loopBusy = async () => {
-    const res = await http.request({ method: 'GET', path: '/metrics' });
+    const res = await http.request({
+      method: 'GET',
+      path: '/metrics',
+      headers: { authorization: `Bearer ${metricsKey}` },
+    });
     const text = await res.body.text();
     return Number(/^vigil_event_loop_busy_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
   };

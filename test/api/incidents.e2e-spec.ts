@@ -256,24 +256,36 @@ describe('incidents over HTTP', () => {
     assert.deepEqual(future.body.items, []);
   });
 
-  it('serves health, readiness, metrics and the OpenAPI document without a key', async () => {
+  it('serves health, readiness and the OpenAPI document without a key', async () => {
     assert.deepEqual((await t.call('GET', '/healthz', { key: null })).body, { status: 'ok' });
     const ready = await t.call('GET', '/readyz', { key: null });
     assert.equal(ready.status, 200);
     assert.deepEqual(ready.body.checks, { database: 'up', migrations: 'applied' });
-    const metrics = await t.call('GET', '/metrics', { key: null });
-    assert.match(metrics.body, /vigil_http_request_duration_seconds_bucket/);
-    assert.match(metrics.body, /vigil_events_appended_total \d+/);
-    assert.match(metrics.body, /vigil_subscription_lag_events\{subscription="incidents@1"\} \d+/);
     const docs = await t.call('GET', '/docs-json', { key: null });
     assert.equal(docs.status, 200);
     assert.ok(docs.body.paths['/v1/incidents/{id}/acknowledge']);
     assert.ok(docs.body.paths['/v1/incidents/{id}/verify']);
   });
 
+  it('serves metrics to a key with metrics:read (or admin) only', async () => {
+    const none = await t.call('GET', '/metrics', { key: null });
+    assert.equal(none.status, 401);
+    assert.doesNotMatch(JSON.stringify(none.body), /vigil_/);
+    const reader = await t.call('GET', '/metrics', { key: await t.keyWith('incidents:read') });
+    assert.equal(reader.status, 403);
+    assert.match(reader.body.detail, /metrics:read/);
+    assert.equal((await t.call('GET', '/metrics')).status, 200, 'an admin key');
+    const metrics = await t.call('GET', '/metrics', { key: await t.keyWith('metrics:read') });
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    assert.match(metrics.body, /vigil_http_request_duration_seconds_bucket/);
+    assert.match(metrics.body, /vigil_events_appended_total \d+/);
+    assert.match(metrics.body, /vigil_subscription_lag_events\{subscription="incidents@1"\} \d+/);
+  });
+
   it('counts the time its event loop is busy, and not the time it waits', async () => {
     const busySeconds = async () => {
-      const metrics = await t.call('GET', '/metrics', { key: null });
+      const metrics = await t.call('GET', '/metrics');
       const value = /^vigil_event_loop_busy_seconds_total (\S+)$/m.exec(metrics.body)?.[1];
       assert.ok(value !== undefined, 'the metric is exposed');
       return Number(value);

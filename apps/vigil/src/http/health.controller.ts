@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public } from '#vigil/common';
+import { Public, RequireScope } from '#vigil/common';
 import { RUNTIME } from '../tokens.js';
 import type { Runtime } from '../runtime.js';
 
@@ -34,8 +34,12 @@ export class HealthController {
     return { status: ready ? 'ready' : 'not ready', checks };
   }
 
+  /**
+   * Prometheus metrics, for a key with `metrics:read`: they tell services, integrations and traffic
+   * apart, which is nobody else's business.
+   */
   @Get('metrics')
-  @Public()
+  @RequireScope('metrics:read')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   metrics() {
     return this.runtime.metrics.registry.metrics();

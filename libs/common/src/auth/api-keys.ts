@@ -6,6 +6,7 @@ export const SCOPES = [
   'incidents:write',
   'silences:read',
   'silences:write',
+  'metrics:read',
   'admin',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
