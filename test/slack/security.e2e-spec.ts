@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type CallResult } from '../support/app.js';
 import { testPool } from '../support/database.js';
-import { slackHeaders, slashCommandBody, waitFor } from '../support/fake-slack.js';
+import { appMentionEvent, slackHeaders, slashCommandBody, waitFor } from '../support/fake-slack.js';
 import { countEvents, SIGNING_SECRET, startSlackTestApp, type SlackTestApp } from './slack-support.js';
 
 const isProblem = (res: CallResult, status: number, slug?: string) => {
@@ -177,23 +177,7 @@ describe('Slack: signed requests, replays and retries', () => {
   it('answers an Events API event once, however often Slack retries it (deduplicated by event_id)', async () => {
     const eventId = `Ev${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
     const ts = `${now()}.000100`;
-    const body = JSON.stringify({
-      token: 'deprecated',
-      team_id: 'T0VIGIL01',
-      api_app_id: 'A0VIGIL01',
-      event: {
-        type: 'app_mention',
-        user: 'U024BE7LH',
-        text: '<@U0VIGILBOT> help',
-        ts,
-        channel: 'C0GENERAL1',
-        event_ts: ts,
-      },
-      type: 'event_callback',
-      event_id: eventId,
-      event_time: now(),
-      authorizations: [{ team_id: 'T0VIGIL01', user_id: 'U0VIGILBOT', is_bot: true }],
-    });
+    const body = JSON.stringify(appMentionEvent({ eventId, ts, text: '<@U0VIGILBOT> help' }));
     const send = (o: { timestamp: number; retryNum?: number }) =>
       s.postSigned('/slack/events', body, { contentType: 'application/json', ...o });
     assert.equal((await send({ timestamp: now() - 3 })).status, 200);

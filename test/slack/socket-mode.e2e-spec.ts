@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { buttonClickBody, slashCommandBody, waitFor } from '../support/fake-slack.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { appMentionEvent, buttonClickBody, slashCommandBody, waitFor } from '../support/fake-slack.js';
 import { startSlackTestApp, type SlackTestApp } from './slack-support.js';
 
 /** A slash command as Socket Mode carries it: the form fields as a JSON object. */
@@ -80,6 +81,46 @@ describe('Slack: Socket Mode (SLACK_APP_TOKEN)', () => {
       'the acknowledgement',
     );
     assert.equal(acked.metadata.source, 'slack');
+  });
+
+  it('a redelivered envelope (Slack retries one it thinks was not acked) is acked and not processed again', async () => {
+    const triggerId = `${Date.now()}.${randomUUID()}`;
+    const [first, again, later] = [randomUUID(), randomUUID(), randomUUID()];
+    const declare = (responseId: string, trigger: string) =>
+      s.fake.socketMode.push(
+        'slash_commands',
+        commandPayload('declare Twice over the socket sev3 web', s.fake.responseUrl(responseId), trigger),
+      );
+    await declare(first, triggerId);
+    const incident = await s.incidentDeclaredBy(triggerId);
+    assert.ok(empty((await declare(again, triggerId)).payload), 'the redelivery is acknowledged');
+    // A fresh command after it goes through, so the redelivery has had its turn.
+    await declare(later, `${Date.now()}.${randomUUID()}`);
+    await s.responseTo(later);
+    await sleep(200);
+    const opened = await s.t.runtime.pool.query(
+      `SELECT stream_id FROM events WHERE type = 'IncidentOpened' AND metadata->>'correlationId' = $1`,
+      [`slack:${triggerId}`],
+    );
+    assert.deepEqual(
+      opened.rows.map((r: { stream_id: string }) => r.stream_id),
+      [`incident-${incident}`],
+    );
+    assert.equal(s.fake.responses.filter((r) => r.id === again).length, 0, 'no answer to the redelivery');
+
+    // An Events API event, delivered twice: one reply.
+    const ts = `${Math.floor(Date.now() / 1000)}.000200`;
+    const mention = appMentionEvent({
+      eventId: `Ev${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`,
+      ts,
+      text: '<@U0VIGILBOT> hi',
+    });
+    await s.fake.socketMode.push('events_api', mention);
+    const replies = () => s.fake.callsTo('chat.postMessage').filter((c) => c.args.thread_ts === ts);
+    await waitFor(() => replies().length === 1, 'the reply to the mention');
+    await s.fake.socketMode.push('events_api', mention);
+    await sleep(300);
+    assert.equal(replies().length, 1);
   });
 
   it('closes the WebSocket when Vigil stops', async () => {

@@ -400,6 +400,25 @@ export const slashCommandBody = (o: {
       o.triggerId ?? `${Date.now()}.${Math.floor(Math.random() * 1e9)}.${randomUUID().replace(/-/g, '')}`,
   }).toString();
 
+/** An Events API callback for an app_mention, as Slack sends it (over HTTP, or in an envelope). */
+export const appMentionEvent = (o: { eventId: string; ts: string; text: string }) => ({
+  token: 'deprecated',
+  team_id: 'T0VIGIL01',
+  api_app_id: 'A0VIGIL01',
+  event: {
+    type: 'app_mention',
+    user: 'U024BE7LH',
+    text: o.text,
+    ts: o.ts,
+    channel: 'C0GENERAL1',
+    event_ts: o.ts,
+  },
+  type: 'event_callback',
+  event_id: o.eventId,
+  event_time: Math.floor(Number(o.ts)),
+  authorizations: [{ team_id: 'T0VIGIL01', user_id: 'U0VIGILBOT', is_bot: true }],
+});
+
 /** A block_actions interaction (a button click), form-encoded as `payload=<JSON>`. */
 export const buttonClickBody = (o: {
   actionId: string;

@@ -18,6 +18,7 @@ import {
   type IncidentAction,
 } from '../domain/blocks.js';
 import { helpText, parseIncidentCommand, USAGE } from '../domain/command-parser.js';
+import { deliveryKeyOf, SOCKET_ENVELOPE_KINDS } from '../domain/delivery-key.js';
 import { VigilReceiver } from '../bolt/vigil-receiver.js';
 import type { SlackRuntime } from '../slack-runtime.js';
 import type { SlackCommands, SlackInvocation } from './slack-commands.js';
@@ -40,7 +41,9 @@ const boltLogger = (log: Logger): BoltLogger => {
 
 /**
  * Listeners see whether the gate let the request through (see VigilReceiver and SlackHttp). In
- * Socket Mode every envelope is admitted: the WebSocket is authenticated by the app token.
+ * Socket Mode the WebSocket is authenticated by the app token, so there is no signature to check,
+ * but Slack redelivers an envelope it thinks was not acknowledged: the redelivery is acknowledged
+ * and not processed again.
  */
 const admitted = (context: Record<string, unknown>): Promise<boolean> =>
   (context.admitted as Promise<boolean> | undefined) ?? Promise.resolve(false);
@@ -49,7 +52,10 @@ const admitted = (context: Record<string, unknown>): Promise<boolean> =>
 export type BoltReceiver =
   { mode: 'http'; receiver: VigilReceiver } | { mode: 'socket'; receiver: SocketModeReceiver };
 
-const receiverFor = (slack: SlackRuntime, log: Logger): BoltReceiver => {
+/** True the first time a delivery (see deliveryKeyOf) is seen. */
+export type AdmitDelivery = (deliveryKey: string | null) => Promise<boolean>;
+
+const receiverFor = (slack: SlackRuntime, log: Logger, admitDelivery: AdmitDelivery): BoltReceiver => {
   const appToken = slack.config.appToken;
   if (appToken === null) return { mode: 'http', receiver: new VigilReceiver() };
   return {
@@ -60,7 +66,22 @@ const receiverFor = (slack: SlackRuntime, log: Logger): BoltReceiver => {
       // No OAuth here (no clientId): these are only the options of the client that calls
       // apps.connections.open, which must go to SLACK_API_URL like every other call.
       installerOptions: { clientOptions: { slackApiUrl: slack.config.apiUrl } },
-      customPropertiesExtractor: () => ({ admitted: Promise.resolve(true) }),
+      customPropertiesExtractor: ({ type, body }: { type?: string; body?: Record<string, unknown> }) => {
+        const kind = SOCKET_ENVELOPE_KINDS[type ?? ''];
+        const key = kind && body ? deliveryKeyOf(kind, body) : null;
+        return {
+          admitted: admitDelivery(key).then(
+            (fresh) => {
+              if (!fresh) log.info({ deliveryKey: key }, 'Slack redelivered an envelope already taken');
+              return fresh;
+            },
+            (err: unknown) => {
+              log.error({ err }, 'Slack delivery dedupe unavailable; the envelope was not processed');
+              return false;
+            },
+          ),
+        };
+      },
     }),
   };
 };
@@ -70,8 +91,13 @@ const receiverFor = (slack: SlackRuntime, log: Logger): BoltReceiver => {
  * /incident), one per button action id, and app mentions. Every listener acknowledges first
  * and only then, once the request is admitted, touches the database.
  */
-export const createBoltApp = (slack: SlackRuntime, commands: SlackCommands, log: Logger) => {
-  const bolt = receiverFor(slack, log);
+export const createBoltApp = (
+  slack: SlackRuntime,
+  commands: SlackCommands,
+  log: Logger,
+  admitDelivery: AdmitDelivery,
+) => {
+  const bolt = receiverFor(slack, log, admitDelivery);
   const app = new App({
     // The bot token as it is: with a plain `token`, Bolt would call auth.test inside every request
     // (uncached when verification is deferred), putting a Slack round trip before each ack.

@@ -41,6 +41,22 @@ export class SlackRequestGate {
     return 'fresh';
   }
 
+  /**
+   * Socket Mode's dedupe: envelopes come over Vigil's own authenticated WebSocket, so there is no
+   * signature to check, but Slack redelivers an envelope it thinks was not acknowledged. True the
+   * first time a delivery key is seen (or when the delivery has none).
+   */
+  async admitDelivery(deliveryKey: string | null): Promise<boolean> {
+    if (deliveryKey === null) return true;
+    this.prune();
+    const { rowCount } = await this.pool.query({
+      name: 'vigil-slack-delivery',
+      text: `INSERT INTO slack_deliveries (delivery_key, seen_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      values: [deliveryKey, this.clock.now()],
+    });
+    return rowCount === 1;
+  }
+
   /** At most once a minute per process, forgets what can no longer be replayed or retried. */
   private prune(): void {
     const now = this.clock.now();

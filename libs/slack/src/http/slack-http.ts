@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { Clock, PG_POOL, ProblemError } from '#vigil/common';
 import { createBoltApp, type BoltReceiver } from '../application/slack-bolt.js';
 import { SlackCommands } from '../application/slack-commands.js';
+import { deliveryKeyOf, type SlackRequestKind } from '../domain/delivery-key.js';
 import { checkSlackSignature } from '../domain/signature.js';
 import type { SlackRuntime } from '../slack-runtime.js';
 import { SlackRequestGate } from './request-gate.js';
@@ -23,8 +24,6 @@ export interface SlackModuleOptions {
   slack: SlackRuntime | null;
   log: Logger;
 }
-
-export type SlackRequestKind = 'command' | 'interaction' | 'event';
 
 /** How long the routes wait for the replay cache's answer before acknowledging anyway. */
 const GATE_WAIT_MS = 2000;
@@ -75,7 +74,9 @@ export class SlackHttp implements OnApplicationBootstrap, OnApplicationShutdown 
     this.bolt =
       slack === null
         ? null
-        : createBoltApp(slack, new SlackCommands(slack, pool, commandBus, queryBus, clock, log), log);
+        : createBoltApp(slack, new SlackCommands(slack, pool, commandBus, queryBus, clock, log), log, (key) =>
+            this.gate.admitDelivery(key),
+          );
   }
 
   onApplicationBootstrap(): void {
@@ -209,14 +210,3 @@ export class SlackHttp implements OnApplicationBootstrap, OnApplicationShutdown 
 
 const replayed = () =>
   problem(401, 'slack-replayed', 'Slack request replayed', 'This exact signed request was already received');
-
-/** What identifies one delivery across Slack's retries. */
-const deliveryKeyOf = (kind: SlackRequestKind, body: Record<string, unknown>): string | null => {
-  const text = (v: unknown) => (typeof v === 'string' && v !== '' && v.length <= 200 ? v : null);
-  if (kind === 'event') {
-    const id = text(body.event_id);
-    return id === null ? null : `event:${id}`;
-  }
-  const trigger = text(body.trigger_id);
-  return trigger === null ? null : `${kind}:${trigger}`;
-};
