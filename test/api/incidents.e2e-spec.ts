@@ -106,6 +106,8 @@ describe('incidents over HTTP', () => {
       'MTTA keeps the first ack',
     );
 
+    // The timeline is a read model: it waits a little for the worker, then answers what it has.
+    await t.runtime.subscriptions.catchUpAll();
     const timeline = await t.call('GET', `/v1/incidents/${id}/timeline`);
     assert.equal(timeline.status, 200);
     assert.equal(timeline.body.items.length, 12);
@@ -146,6 +148,7 @@ describe('incidents over HTTP', () => {
         reason: 'users reported errors 20 min earlier',
       },
     );
+    await t.runtime.subscriptions.catchUpAll();
     const timeline = await t.call('GET', `/v1/incidents/${incident.id}/timeline`);
     assert.match(
       timeline.body.items[1].summary,

@@ -41,7 +41,8 @@ describe('escalation survives kill -9', () => {
     const layerStart = new Date(Date.now() - 3_600_000);
     const setup = await setUpEscalation(call, {
       layerStart: layerStart.toISOString(),
-      delays: [DELAY_MINUTES, DELAY_MINUTES],
+      // Level 2 is due 6 s after level 1: the kill below must land before it, on a slow machine too.
+      delays: [2 * DELAY_MINUTES, DELAY_MINUTES],
     });
     // Alice's first turn ends at the first 09:00 UTC handoff after the layer starts; Bob's follows.
     const handoff = new Date(layerStart);

@@ -285,7 +285,9 @@ describe('subscriptions', () => {
       statements.sent = 0;
       runner.nudge();
       await waitFor(async () => seen.some((e) => e.type === name), name);
-      await new Promise((resolve) => setTimeout(resolve, 200)); // its commit, and no round after it
+      // Every round sends at least two statements; its commit is the last.
+      await waitFor(async () => statements.sent >= 2, `the commit of ${name}'s round`);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // and no round after it
       return statements.sent;
     };
     try {
@@ -371,6 +373,7 @@ describe('subscriptions', () => {
       await settle();
       assert.equal(statements.sent, 0, 'events read already: no round');
       runner.nudge();
+      await waitFor(async () => statements.sent >= 2, 'the round');
       await settle();
       assert.equal(statements.sent, 2, 'a nudge naming no events gets its round');
       assert.deepEqual(

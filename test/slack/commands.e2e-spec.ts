@@ -127,6 +127,7 @@ describe('Slack: /incident subcommands', () => {
       status.blocks?.some((b) => b.type === 'actions'),
       'status shows the buttons',
     );
+    await s.t.runtime.subscriptions.catchUpAll();
     const timeline = await run(`timeline #${id}`);
     assert.equal(timeline.response_type, 'ephemeral');
     assert.match(timeline.text, /Opened as SEV4 on search by alice: Search is empty/);

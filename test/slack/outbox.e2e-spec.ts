@@ -202,8 +202,8 @@ describe('Slack: messages through the outbox', () => {
     await page(id, user);
     await waitFor(() => pagesTo(user).length === 3, 'the third DM');
     assert.equal(opens(), 2);
-    // The row is settled in its own statement after Slack answered.
-    await waitFor(async () => (await outboxRow(id, 'page.send'))[0]?.status !== 'pending', 'the row settled');
+    // The row is settled in its own statements after Slack answered.
+    await waitFor(async () => (await outboxRow(id, 'page.send'))[0]?.status === 'sent', 'the row settled');
     assert.deepEqual(
       (await outboxRow(id, 'page.send')).map((r) => [r.status, r.attempts]),
       [['sent', 1]],
@@ -224,6 +224,8 @@ describe('Slack: messages through the outbox', () => {
     assert.ok(delivered.at - limited.at >= 2000, `retried ${delivered.at - limited.at} ms after the 429`);
     await sleep(500);
     assert.equal(pagesTo(user).length, 1);
+    // The row is settled in its own statements after Slack answered.
+    await waitFor(async () => (await outboxRow(id, 'page.send'))[0]?.status === 'sent', 'the row settled');
     assert.deepEqual(
       (await outboxRow(id, 'page.send')).map((r) => [r.status, r.attempts]),
       [['sent', 2]],
@@ -242,6 +244,8 @@ describe('Slack: messages through the outbox', () => {
     assert.ok(delivered.at - failed.at >= 900, `retried ${delivered.at - failed.at} ms after the 500`);
     await sleep(500);
     assert.equal(pagesTo(user).length, 1);
+    // The row is settled in its own statements after Slack answered.
+    await waitFor(async () => (await outboxRow(id, 'page.send'))[0]?.status === 'sent', 'the row settled');
     assert.deepEqual(
       (await outboxRow(id, 'page.send')).map((r) => [r.status, r.attempts]),
       [['sent', 2]],
