@@ -284,6 +284,46 @@ describe('group commit', () => {
     );
   });
 
+  it('a hook that throws after a commit (a metric, a listener) fails no batch: the sender hears its answer', async () => {
+    const { integration } = await t.runtime.integrations.create({
+      name: 'hooks',
+      service: `hooks-${randomUUID().slice(0, 8)}`,
+      type: 'generic',
+    });
+    let retries = 0;
+    const broken = () => {
+      throw new Error('a broken hook');
+    };
+    const ingestion = new AlertIngestion(
+      t.runtime.pool,
+      t.runtime.store,
+      t.runtime.silences,
+      t.runtime.groupingRules,
+      broken,
+      { onBatch: broken, onBehind: broken, onKnown: broken, onRetry: () => retries++ },
+    );
+    try {
+      const deliver = (dedupKey: string) =>
+        ingestion.deliver({
+          integration,
+          payloadHash: `hooks-${dedupKey}`,
+          alerts: [alertOf(dedupKey, 'hooks')],
+          response: { dedupKey },
+          now: new Date().toISOString(),
+        });
+      assert.deepEqual(await deliver('one'), { response: { dedupKey: 'one' }, replayed: false });
+      const many = await Promise.all(['a', 'b', 'c'].map(deliver));
+      assert.deepEqual(
+        many.map((o) => o.replayed),
+        [false, false, false],
+      );
+      assert.deepEqual(await deliver('one'), { response: { dedupKey: 'one' }, replayed: true });
+      assert.equal(retries, 0, 'no batch was retried');
+    } finally {
+      await ingestion.close();
+    }
+  });
+
   describe('batches that guess', () => {
     const setUp = async () => {
       const { integration } = await t.runtime.integrations.create({

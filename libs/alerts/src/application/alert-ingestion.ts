@@ -68,6 +68,22 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+/**
+ * A hook the batches tell (metrics, listeners of commits), made harmless: told after a commit or in
+ * the middle of a retry's bookkeeping, one that throws must neither fail a batch that committed
+ * (its senders would hear 5xx for alerts that are stored) nor unbalance the bookkeeping. A hook
+ * that failed loses that one call, nothing else.
+ */
+const quietly =
+  <A extends unknown[]>(hook: ((...args: A) => void) | undefined) =>
+  (...args: A): void => {
+    try {
+      hook?.(...args);
+    } catch {
+      // See above.
+    }
+  };
+
 const MAX_ATTEMPTS = 5;
 
 /**
@@ -142,29 +158,23 @@ export class AlertIngestion {
   private readonly onKnown: (by: 'bytes' | 'receipt') => void;
   private readonly onBehind: () => void;
   private readonly onRetry: () => void;
+  private readonly tellCommitted: (events: RecordedEvent[]) => void;
 
   constructor(
     private readonly pool: Pool,
     private readonly store: PostgresEventStore,
     private readonly silences: Pick<Silences, 'notOver'>,
     private readonly rules: Pick<GroupingRules, 'all'>,
-    private readonly onCommitted: (events: RecordedEvent[]) => void = () => undefined,
+    onCommitted: (events: RecordedEvent[]) => void = () => undefined,
     options: IngestionOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 128;
     this.pipeline = new PipelinedConnection(pool.options);
-    this.onBatch = options.onBatch ?? (() => undefined);
-    this.onKnown = options.onKnown ?? (() => undefined);
-    this.onBehind = options.onBehind ?? (() => undefined);
-    const onRetry = options.onRetry ?? (() => undefined);
-    // Told in the middle of the retry's bookkeeping: a hook that throws must not unbalance it.
-    this.onRetry = () => {
-      try {
-        onRetry();
-      } catch {
-        // A metric that failed loses one count, nothing else.
-      }
-    };
+    this.onBatch = quietly(options.onBatch);
+    this.onKnown = quietly(options.onKnown);
+    this.onBehind = quietly(options.onBehind);
+    this.onRetry = quietly(options.onRetry);
+    this.tellCommitted = quietly(onCommitted);
   }
 
   /**
@@ -379,7 +389,7 @@ export class AlertIngestion {
           });
           this.onBatch(deliveries.length, (performance.now() - started) / 1000);
           // The store kept the new heads itself: the append committed in the same round trip.
-          if (events.length > 0) this.onCommitted(events);
+          if (events.length > 0) this.tellCommitted(events);
           return outcomes;
         } catch (error) {
           // Nothing more decides on what this batch kept, and no new batch decides until it
