@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { ALERT_GROUP_STREAM_TYPE, AlertIngestion, SNAPSHOT_EVERY, alertGroupStreamId } from '#vigil/alerts';
+import {
+  ALERT_GROUP_STREAM_TYPE,
+  AlertIngestion,
+  SNAPSHOT_EVERY,
+  alertGroupStreamId,
+  type Delivery,
+} from '#vigil/alerts';
 import { ManualClock } from '#vigil/common';
 import { verifyChain } from '#vigil/event-store';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -152,6 +158,20 @@ describe('group commit', () => {
     links: [],
     startsAt: '2026-01-01T00:00:00.000Z',
   });
+  /** Hands `ingestion` one firing alert of group `groupKey`, as a payload of its own answered with its key. */
+  const deliverOne = (
+    ingestion: AlertIngestion,
+    integration: Delivery['integration'],
+    groupKey: string,
+    dedupKey: string,
+  ) =>
+    ingestion.deliver({
+      integration,
+      payloadHash: `${groupKey}-${dedupKey}`,
+      alerts: [alertOf(dedupKey, groupKey)],
+      response: { dedupKey },
+      now: new Date().toISOString(),
+    });
   before(async () => {
     t = await startTestApp();
   });
@@ -254,13 +274,7 @@ describe('group commit', () => {
       type: 'generic',
     });
     const deliver = (ingestion: AlertIngestion, dedupKey: string) =>
-      ingestion.deliver({
-        integration,
-        payloadHash: `shared-${dedupKey}`,
-        alerts: [alertOf(dedupKey, 'shared')],
-        response: { dedupKey },
-        now: new Date().toISOString(),
-      });
+      deliverOne(ingestion, integration, 'shared', dedupKey);
     const other = () =>
       new AlertIngestion(t.runtime.pool, t.runtime.store, t.runtime.silences, t.runtime.groupingRules);
     const [a, b] = [other(), other()];
@@ -303,14 +317,7 @@ describe('group commit', () => {
       { onBatch: broken, onBehind: broken, onKnown: broken, onRetry: () => retries++ },
     );
     try {
-      const deliver = (dedupKey: string) =>
-        ingestion.deliver({
-          integration,
-          payloadHash: `hooks-${dedupKey}`,
-          alerts: [alertOf(dedupKey, 'hooks')],
-          response: { dedupKey },
-          now: new Date().toISOString(),
-        });
+      const deliver = (dedupKey: string) => deliverOne(ingestion, integration, 'hooks', dedupKey);
       assert.deepEqual(await deliver('one'), { response: { dedupKey: 'one' }, replayed: false });
       const many = await Promise.all(['a', 'b', 'c'].map(deliver));
       assert.deepEqual(
