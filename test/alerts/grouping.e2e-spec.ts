@@ -11,7 +11,7 @@ import {
 import { ManualClock } from '#vigil/common';
 import { verifyChain } from '#vigil/event-store';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { waitFor } from '../support/fake-slack.js';
+import { waitFor } from '../support/wait-for.js';
 
 describe('grouping rules per service', () => {
   let t: TestApp;

@@ -7,16 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { freePort } from '../../apps/vigil/src/support/free-port.js';
+import { waitFor } from '../support/wait-for.js';
 
-/** Polls `check` until it answers something truthy, for at most `ms`. */
-const eventually = async <T>(check: () => Promise<T>, ms = 30_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-};
+/** How long Alertmanager may take to notify: it groups and flushes on its own timers. */
+const NOTIFY_MS = 30_000;
 
 /**
  * A real Prometheus Alertmanager (Debian's prometheus-alertmanager, which .ci/run
@@ -73,8 +67,9 @@ receivers:
       ],
       { stdio: 'ignore' },
     );
-    const ready = await eventually(
+    const ready = await waitFor(
       async () => (await fetch(`${amUrl}/-/ready`).catch(() => undefined))?.ok,
+      'Alertmanager to be ready',
       20_000,
     );
     assert.ok(ready, 'Alertmanager did not become ready');
@@ -114,14 +109,22 @@ receivers:
 
   it('opens one incident per alert group through both receivers, and resolves them when the alerts end', async () => {
     await postAlerts(new Date(Date.now() + 3_600_000).toISOString());
-    const viaWebhook = await eventually(async () => {
-      const ids = await incidentsOf(webhookService);
-      return ids.length > 0 ? ids : undefined;
-    });
-    const viaPagerDuty = await eventually(async () => {
-      const ids = await incidentsOf(pagerdutyService);
-      return ids.length > 0 ? ids : undefined;
-    });
+    const viaWebhook = await waitFor(
+      async () => {
+        const ids = await incidentsOf(webhookService);
+        return ids.length > 0 ? ids : undefined;
+      },
+      'an incident through the webhook receiver',
+      NOTIFY_MS,
+    );
+    const viaPagerDuty = await waitFor(
+      async () => {
+        const ids = await incidentsOf(pagerdutyService);
+        return ids.length > 0 ? ids : undefined;
+      },
+      'an incident through the PagerDuty receiver',
+      NOTIFY_MS,
+    );
     assert.ok(viaWebhook && viaPagerDuty, 'an incident through each receiver');
     // Alerts that started over group_wait ago are flushed at once: Alertmanager may send the group
     // with its first alert, then again with both a group_interval later. Either way, one incident.
@@ -130,7 +133,11 @@ receivers:
         (e: { type: string }) => e.type === 'AlertAttached',
       ).length as number;
     assert.equal(
-      await eventually(async () => ((await attached()) === 2 ? 2 : undefined)),
+      await waitFor(
+        async () => ((await attached()) === 2 ? 2 : undefined),
+        'both alerts attached',
+        NOTIFY_MS,
+      ),
       2,
       'both alerts attached',
     );
@@ -143,8 +150,13 @@ receivers:
     assert.equal((await t.call('GET', `/v1/incidents/${viaWebhook[0]}`)).body.severity, 'SEV1');
 
     await postAlerts(new Date(Date.now() - 1000).toISOString());
-    assert.equal(await eventually(async () => (await statusOf(viaWebhook[0]!)) === 'resolved'), true);
-    assert.equal(await eventually(async () => (await statusOf(viaPagerDuty[0]!)) === 'resolved'), true);
+    for (const [id, via] of [
+      [viaWebhook[0]!, 'webhook'],
+      [viaPagerDuty[0]!, 'PagerDuty'],
+    ]) {
+      const resolved = async () => (await statusOf(id!)) === 'resolved';
+      assert.equal(await waitFor(resolved, `the ${via} receiver's incident resolved`, NOTIFY_MS), true);
+    }
     assert.equal((await incidentsOf(webhookService)).length, 1);
     assert.equal((await incidentsOf(pagerdutyService)).length, 1);
   });

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '#vigil/common';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { created, eventually, openIncident, setUpEscalation, streamOf } from './escalation-fixtures.js';
+import { created, openIncident, setUpEscalation, streamOf } from './escalation-fixtures.js';
+import { eventually } from '../support/wait-for.js';
 
 const START = '2026-03-02T10:00:00.000Z';
 

@@ -7,7 +7,8 @@ import { ApiKeys } from '#vigil/common';
 import { testDatabaseUrl } from '../support/database.js';
 import { freePort } from '../../apps/vigil/src/support/free-port.js';
 import { startServerProcess } from '../../apps/vigil/src/support/server-process.js';
-import { eventually, setUpEscalation, streamOf } from './escalation-fixtures.js';
+import { setUpEscalation, streamOf } from './escalation-fixtures.js';
+import { eventually } from '../support/wait-for.js';
 
 /** Each level waits 3 seconds for an acknowledgement. */
 const DELAY_MINUTES = 3 / 60;

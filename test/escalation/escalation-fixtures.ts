@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { TestApp } from '../support/app.js';
-import { waitFor } from '../support/fake-slack.js';
 
 export interface EscalationSetup {
   service: string;
@@ -108,9 +107,3 @@ export const escalationOf = (events: StoredEvent[]) =>
           ? [e.type, e.data.level, e.data.step]
           : [e.type, null, e.data.step],
     );
-
-/** Polls `check` until it answers something truthy (or throws after `timeoutMs`): waitFor, unnamed. */
-export const eventually = <T>(
-  check: () => Promise<T | undefined | null | false>,
-  timeoutMs = 10_000,
-): Promise<T> => waitFor(check, 'a condition', timeoutMs);

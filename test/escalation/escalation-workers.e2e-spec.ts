@@ -5,7 +5,8 @@ import { loadConfig } from '#vigil/common';
 import { startRuntime, type Runtime } from '../../apps/vigil/src/runtime.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { testDatabaseUrl } from '../support/database.js';
-import { eventually, openIncident, setUpEscalation } from './escalation-fixtures.js';
+import { openIncident, setUpEscalation } from './escalation-fixtures.js';
+import { eventually } from '../support/wait-for.js';
 
 const INCIDENTS = 60;
 const SENDERS = 4;

@@ -4,12 +4,12 @@ import { ManualClock } from '#vigil/common';
 import { startTestApp, type TestApp } from '../support/app.js';
 import {
   escalationOf,
-  eventually,
   openIncident,
   setUpEscalation,
   streamOf,
   type EscalationSetup,
 } from './escalation-fixtures.js';
+import { eventually } from '../support/wait-for.js';
 
 // Monday 2 March 2026, 10:00 UTC: day 0 of the rotation, so Alice is on call (Bob from 09:00 tomorrow).
 const START = '2026-03-02T10:00:00.000Z';

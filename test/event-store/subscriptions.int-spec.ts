@@ -10,7 +10,7 @@ import {
   type RecordedEvent,
 } from '#vigil/event-store';
 import { testPool } from '../support/database.js';
-import { waitFor } from '../support/fake-slack.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** A projection that remembers, in order, the events of the streams under `prefix`. */
 const collector = (prefix: string) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { waitFor } from '../support/fake-slack.js';
+import { waitFor } from '../support/wait-for.js';
 
 describe('an API process and a worker process apart', () => {
   let api: TestApp;

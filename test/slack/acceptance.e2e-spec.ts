@@ -8,8 +8,9 @@ import {
   streamOf,
   type EscalationSetup,
 } from '../escalation/escalation-fixtures.js';
-import { waitFor, type FakeSlackCall } from '../support/fake-slack.js';
+import { type FakeSlackCall } from '../support/fake-slack.js';
 import { startSlackTestApp, type SlackTestApp } from './slack-support.js';
+import { waitFor } from '../support/wait-for.js';
 
 // Monday 2 March 2026, 10:00 UTC: Alice is on call in the fixture's daily rotation.
 const START = '2026-03-02T10:00:00.000Z';

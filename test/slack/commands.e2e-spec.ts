@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { EscalationNotConfigured, type EscalationPort, type SlackUserLookup } from '#vigil/slack';
-import { waitFor } from '../support/fake-slack.js';
+import { waitFor } from '../support/wait-for.js';
 import { countEvents, startSlackTestApp, type SlackTestApp } from './slack-support.js';
 
 const hex = (id: string) => id.replace(/-/g, '');

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { waitFor } from '../support/fake-slack.js';
+import { waitFor } from '../support/wait-for.js';
 import { startSlackTestApp, type SlackTestApp } from './slack-support.js';
 
 const actionIds = (call: { args: { blocks?: unknown } }) =>

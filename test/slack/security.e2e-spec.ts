@@ -4,8 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { startTestApp, type CallResult } from '../support/app.js';
 import { testPool } from '../support/database.js';
-import { appMentionEvent, slackHeaders, slashCommandBody, waitFor } from '../support/fake-slack.js';
+import { appMentionEvent, slackHeaders, slashCommandBody } from '../support/fake-slack.js';
 import { countEvents, SIGNING_SECRET, startSlackTestApp, type SlackTestApp } from './slack-support.js';
+import { waitFor } from '../support/wait-for.js';
 
 const isProblem = (res: CallResult, status: number, slug?: string) => {
   assert.equal(res.status, status, JSON.stringify(res.body));

@@ -7,9 +7,9 @@ import {
   slackHeaders,
   slashCommandBody,
   startFakeSlack,
-  waitFor,
   type FakeSlack,
 } from '../support/fake-slack.js';
+import { waitFor } from '../support/wait-for.js';
 
 export const SIGNING_SECRET = 'vigil-test-signing-secret';
 

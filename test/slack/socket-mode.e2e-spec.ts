@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { appMentionEvent, buttonClickBody, slashCommandBody, waitFor } from '../support/fake-slack.js';
+import { appMentionEvent, buttonClickBody, slashCommandBody } from '../support/fake-slack.js';
 import { startSlackTestApp, type SlackTestApp } from './slack-support.js';
+import { waitFor } from '../support/wait-for.js';
 
 /** A slash command as Socket Mode carries it: the form fields as a JSON object. */
 const commandPayload = (text: string, responseUrl: string, triggerId: string) =>

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { signSlackBody } from '#vigil/slack';
+import { waitFor } from './wait-for.js';
 
 /** One Web API call the fake answered `ok: true` (or `ok: false` with a Slack error). */
 export interface FakeSlackCall {
@@ -343,21 +344,6 @@ export const startFakeSlack = async (
         server.close(() => resolve());
       }),
   };
-};
-
-/** Polls `find` until it answers something truthy, or fails after `timeoutMs`. */
-export const waitFor = async <T>(
-  find: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  what: string,
-  timeoutMs = 5000,
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await find();
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 };
 
 /** Headers Slack sends with a request it signed at `timestamp` (Unix seconds; now by default). */
