@@ -171,6 +171,53 @@ describe('users, schedules and escalation policies over REST', () => {
     );
   });
 
+  it('schedules: a layer sent with a new schedule is checked as one added alone; a long override stays cheap', async () => {
+    const created = async () =>
+      Number(
+        (await t.runtime.pool.query(`SELECT count(*) AS n FROM events WHERE type = 'ScheduleCreated'`))
+          .rows[0].n,
+      );
+    const before = await created();
+    const layer = {
+      start: '2026-01-05T09:00:00Z',
+      rotation: { kind: 'daily' },
+      handoffTime: '09:00',
+      users: [randomUUID()],
+    };
+    for (const restrictions of [0, true, {}, '']) {
+      const res = await t.call('POST', '/v1/schedules', {
+        body: { name: 'S', timeZone: 'UTC', layers: [{ ...layer, restrictions }] },
+      });
+      assert.equal(
+        res.status,
+        400,
+        `restrictions ${JSON.stringify(restrictions)}: ${JSON.stringify(res.body)}`,
+      );
+      assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/);
+      assert.match(JSON.stringify(res.body), /restrictions/);
+    }
+    assert.equal(await created(), before, 'nothing stored');
+
+    // Twelve daily layers and an override to the year 9999: who is on call is the override's user.
+    const user = (await t.call('POST', '/v1/users', { body: { name: 'Long Cover' } })).body.id as string;
+    const schedule = await t.call('POST', '/v1/schedules', {
+      body: {
+        name: 'Long',
+        timeZone: 'UTC',
+        layers: Array.from({ length: 12 }, () => ({ ...layer, users: [user] })),
+      },
+    });
+    assert.equal(schedule.status, 201, JSON.stringify(schedule.body));
+    const cover = (await t.call('POST', '/v1/users', { body: { name: 'Cover' } })).body.id as string;
+    const override = await t.call('POST', `/v1/schedules/${schedule.body.id}/overrides`, {
+      body: { userId: cover, start: '1970-01-01T00:00:00Z', end: '9999-12-31T00:00:00Z' },
+    });
+    assert.equal(override.status, 201, JSON.stringify(override.body));
+    const onCall = await t.call('GET', `/v1/schedules/${schedule.body.id}/oncall`);
+    assert.equal(onCall.status, 200);
+    assert.equal(onCall.body.userId, cover);
+  });
+
   it('policies: versions, attachments per service and severity (most specific wins), on call for a service', async () => {
     clock.set(START);
     const setup = await setUpEscalation(t.call, { layerStart: '2026-03-02T09:00:00Z' });

@@ -739,3 +739,21 @@ describe('whoIsOnCall agrees with shifts', () => {
     }
   });
 });
+
+describe('an override of thousands of years', () => {
+  // Layers never win inside an override, so they are not rendered across it: rendered, twelve daily
+  // layers over 8,000 years were millions of shifts, and the server ran out of memory.
+  const layers = Array.from({ length: 12 }, (_, i) => layer({ id: `layer-${i}` }));
+  const s = schedule({
+    layers,
+    overrides: [override({ id: 'ovr-long', start: '1970-01-01T00:00:00Z', end: '9999-12-31T00:00:00Z' })],
+  });
+  table('is the shift of its stretch', s, [
+    {
+      at: '2026-01-05T12:00:00Z',
+      user: override().userId,
+      why: 'ovr-long',
+      shift: ['1970-01-01T00:00:00Z', '9999-12-31T00:00:00Z'],
+    },
+  ]);
+});

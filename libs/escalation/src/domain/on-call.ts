@@ -175,8 +175,11 @@ export const whoIsOnCall = (schedule: Schedule, at: Date): OnCall => {
       );
     }
   }
+  // Within an override's stretch no layer wins, so its overrides alone are rendered: the stretch
+  // may be years long, and layers rendered across it would be a shift a day.
+  const rendered = override ? { ...schedule, layers: [] } : schedule;
   const shift =
-    stretch && render(schedule, stretch.start, stretch.end).find((s) => s.start <= now && now < s.end);
+    stretch && render(rendered, stretch.start, stretch.end).find((s) => s.start <= now && now < s.end);
   if (!shift) return { ...answer, userId: null, reason: { kind: 'nobody' }, shift: null };
   return {
     ...answer,

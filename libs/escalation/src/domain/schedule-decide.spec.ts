@@ -266,6 +266,12 @@ const cases: Record<string, Case[]> = {
       then: 'InvalidRestriction',
     },
     {
+      name: 'refuses restrictions that are not a list (a client sent 0)',
+      given: [created],
+      when: addLayer({ restrictions: 0 as never }),
+      then: 'InvalidRestriction',
+    },
+    {
       name: 'refuses a restriction at 25:00',
       given: [created],
       when: addLayer({ restrictions: [{ kind: 'daily', start: '25:00', end: '06:00' }] }),

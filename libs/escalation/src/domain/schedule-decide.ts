@@ -187,6 +187,9 @@ const checkLayer = (input: ScheduleLayerInput, defaultName: string): Checked<Sch
   }
   const badUser = input.users.find((u) => !isId(u));
   if (badUser !== undefined) return refuse('InvalidUserId', `Layer ${input.id} lists a blank user id`);
+  if (input.restrictions !== undefined && !Array.isArray(input.restrictions)) {
+    return refuse('InvalidRestriction', `Layer ${input.id}'s restrictions are a list`);
+  }
   const restrictions: Restriction[] = [];
   for (const restriction of input.restrictions ?? []) {
     const checked = checkRestriction(restriction);

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -14,6 +15,7 @@ import {
   MaxLength,
   Min,
   ValidateIf,
+  ValidateNested,
 } from 'class-validator';
 import { SEVERITIES } from '#vigil/incidents';
 
@@ -157,6 +159,9 @@ export class CreateScheduleDto {
   @IsArray()
   @ArrayMaxSize(20)
   @IsObject({ each: true })
+  // Each layer is checked as POST /v1/schedules/{id}/layers checks it.
+  @ValidateNested({ each: true })
+  @Type(() => LayerDto)
   layers?: LayerDto[];
 }
 
