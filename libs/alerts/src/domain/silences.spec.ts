@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { describe, it } from 'node:test';
 import { matcherProblem, matchesAll, silencing, type Matcher, type Silence } from './silences.js';
 
@@ -41,6 +43,40 @@ describe('matchers', () => {
     assert.match(matcherProblem({ name: 'a', op: '=~', value: '(' })!, /does not compile/);
     assert.match(matcherProblem({ name: 'a', op: '=~', value: 'x'.repeat(300) })!, /longer than/);
     assert.equal(matcherProblem({ name: 'a', op: '=~', value: 'db-.*' }), null);
+  });
+
+  it("takes RE2's syntax, as Alertmanager does: no lookaround or backreferences", () => {
+    assert.match(matcherProblem({ name: 'a', op: '=~', value: '(?=x)x' })!, /does not compile/);
+    assert.match(matcherProblem({ name: 'a', op: '=~', value: '(a)\\1' })!, /does not compile/);
+    assert.equal(matcherProblem({ name: 'a', op: '=~', value: '(?i)DB-[[:digit:]]+' }), null);
+    assert.equal(matchesAll([{ name: 'a', op: '=~', value: '(?i)DB-[[:digit:]]+' }], { a: 'db-12' }), true);
+  });
+
+  // A backtracking engine takes time exponential in the label's length over this pattern (minutes
+  // at 40 characters, stalling all ingestion). The match runs in a worker, stopped if it hangs.
+  it('matches a catastrophic pattern in time linear in the label', async () => {
+    const matchers: Matcher[] = [{ name: 'alertname', op: '=~', value: '(a+)+$' }];
+    const labels = [`${'a'.repeat(10_000)}!`, 'a'.repeat(10_000)];
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       import(workerData.module).then((m) =>
+         parentPort.postMessage(workerData.labels.map((l) => m.matchesAll(workerData.matchers, { alertname: l }))));`,
+      {
+        eval: true,
+        workerData: { module: new URL('./silences.js', import.meta.url).href, matchers, labels },
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const answer = await Promise.race([
+        once(worker, 'message').then(([results]) => results as boolean[]),
+        new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), 10_000))),
+      ]);
+      assert.deepEqual(answer, [false, true]);
+    } finally {
+      clearTimeout(timer);
+      await worker.terminate();
+    }
   });
 });
 
