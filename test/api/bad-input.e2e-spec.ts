@@ -112,6 +112,31 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
     assert.equal(await eventCount(), before);
   });
 
+  it('400 for a body nested deeper than 64 levels, on the REST routes and the receivers alike', async () => {
+    /** JSON of objects `depth` deep, written out (JSON.stringify itself overflows on thousands). */
+    const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    const before = await eventCount();
+    // Thousands deep, these overflowed the stack of validation (a 500 on every DTO route) and of
+    // the canonical JSON an event's hash seals (a 500 from PagerDuty's receiver).
+    isProblem(await t.call('POST', '/v1/incidents', { rawBody: nested(5000) }), 400);
+    const tooDeep = await t.call('POST', '/v1/incidents', {
+      rawBody: `{"title":"x","severity":"SEV4","service":"deep","summary":${nested(3000)}}`,
+    });
+    isProblem(tooDeep, 400);
+    assert.match(tooDeep.body.detail, /more than 64 levels deep/);
+    const { key } = await t.runtime.integrations.create({ name: 'deep', service: 'deep', type: 'pagerduty' });
+    const event = (details: string) =>
+      `{"routing_key":"${key}","event_action":"trigger","dedup_key":"deep-${randomUUID()}",` +
+      `"payload":{"summary":"deep","source":"here","severity":"error","custom_details":${details}}}`;
+    const refused = await t.call('POST', '/v2/enqueue', { key: null, rawBody: event(nested(5000)) });
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.status, 'invalid event');
+    assert.equal(await eventCount(), before, 'nothing stored');
+    // Up to the limit (the event itself is 3 levels, custom_details 60 more), it is taken.
+    const taken = await t.call('POST', '/v2/enqueue', { key: null, rawBody: event(nested(60)) });
+    assert.equal(taken.status, 202, JSON.stringify(taken.body));
+  });
+
   it('413 for a body over 1 MiB', async () => {
     const before = await eventCount();
     const res = await t.call('POST', `/v1/incidents/${incidentId}/notes`, {

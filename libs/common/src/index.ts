@@ -3,6 +3,7 @@ export * from './config.js';
 export * from './problem.js';
 export * from './auth/api-keys.js';
 export * from './auth/api-key.guard.js';
+export * from './http/json-depth.js';
 export * from './http/problem.filter.js';
 export * from './http/validation.js';
 export * from './tokens.js';

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ProblemFilter, StrictValidationPipe } from '#vigil/common';
+import { depthLimitedJsonParser, ProblemFilter, StrictValidationPipe } from '#vigil/common';
 import {
   AlertReceiverSettingsModule,
   answerKnownPayloads,
@@ -60,6 +60,12 @@ export const createHttpApp = async (runtime: Runtime): Promise<NestFastifyApplic
   );
   app.useGlobalFilters(problems);
   app.useGlobalPipes(new StrictValidationPipe());
+  // JSON as Fastify parses it, with a limit on nesting (see MAX_BODY_DEPTH).
+  app.useBodyParser(
+    'application/json',
+    { bodyLimit: BODY_LIMIT_BYTES },
+    depthLimitedJsonParser(app.getHttpAdapter().getInstance()),
+  );
   // Nest would read forms on every route; Slack's /slack/ routes (slash commands, interactions)
   // are the only ones that take them.
   app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT_BYTES }, slackFormParser);
