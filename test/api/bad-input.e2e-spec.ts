@@ -87,6 +87,7 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
     isProblem(await t.call('GET', '/v1/incidents?limit=abc'), 400);
     isProblem(await t.call('GET', '/v1/incidents?status=sleeping'), 400);
     isProblem(await t.call('GET', '/v1/incidents?from=yesterday'), 400);
+    isProblem(await t.call('GET', '/v1/incidents?from=2026-12-01&to=2026-01-01'), 400);
     isProblem(await t.call('GET', '/v1/incidents?service=%00'), 400);
     isProblem(
       await t.call('POST', `/v1/incidents/${incidentId}/notes`, {
@@ -135,6 +136,11 @@ describe('bad input gets a clear 4xx and stores nothing', () => {
     // Up to the limit (the event itself is 3 levels, custom_details 60 more), it is taken.
     const taken = await t.call('POST', '/v2/enqueue', { key: null, rawBody: event(nested(60)) });
     assert.equal(taken.status, 202, JSON.stringify(taken.body));
+  });
+
+  it('problems also for what Fastify refuses before any route: bad percent-encoding, an over-long path parameter', async () => {
+    isProblem(await t.call('GET', '/v1/incidents/%ff%fe'), 400);
+    isProblem(await t.call('GET', `/v1/users/${'x'.repeat(5000)}`), 414);
   });
 
   it('413 for a body over 1 MiB', async () => {

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { depthLimitedJsonParser, ProblemFilter, StrictValidationPipe } from '#vigil/common';
 import {
   AlertReceiverSettingsModule,
@@ -42,10 +43,19 @@ class HttpAppModule {
 
 /** Builds Vigil's HTTP application on Fastify; the caller decides whether to listen. */
 export const createHttpApp = async (runtime: Runtime): Promise<NestFastifyApplication> => {
+  const problems = new ProblemFilter(
+    runtime.log,
+    [incidentProblem],
+    [{ pathPrefix: '/v2/', render: pagerDutyError }],
+  );
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
     return503OnClosing: true,
+    // Errors Fastify answers before any route is found (a malformed percent-encoding, an
+    // over-long path parameter) leave as problems too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) =>
+      problems.answer(error, request, reply),
   });
   const app = await NestFactory.create<NestFastifyApplication>(HttpAppModule.with(runtime), adapter, {
     logger: new NestPinoLogger(runtime.log),
@@ -53,11 +63,6 @@ export const createHttpApp = async (runtime: Runtime): Promise<NestFastifyApplic
     // req.rawBody: a signature over the body (Grafana's HMAC) is over the bytes as sent.
     rawBody: true,
   });
-  const problems = new ProblemFilter(
-    runtime.log,
-    [incidentProblem],
-    [{ pathPrefix: '/v2/', render: pagerDutyError }],
-  );
   app.useGlobalFilters(problems);
   app.useGlobalPipes(new StrictValidationPipe());
   // JSON as Fastify parses it, with a limit on nesting (see MAX_BODY_DEPTH).

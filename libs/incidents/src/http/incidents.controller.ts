@@ -112,6 +112,14 @@ export class IncidentsController {
         { field: 'cursor', message: 'cursor must be a nextCursor value this API returned' },
       ]);
     }
+    // A range that ends before it starts is a mistake, not a question whose answer is "none".
+    if (
+      query.from !== undefined &&
+      query.to !== undefined &&
+      Date.parse(query.from) >= Date.parse(query.to)
+    ) {
+      throw validationProblem([{ field: 'from', message: 'from must be before to' }]);
+    }
     return this.queries.execute(
       new ListIncidentsQuery({
         service: query.service,
