@@ -52,6 +52,13 @@ describe('matchers', () => {
     assert.equal(matchesAll([{ name: 'a', op: '=~', value: '(?i)DB-[[:digit:]]+' }], { a: 'db-12' }), true);
   });
 
+  it('a stored pattern RE2 refuses (made before matchers took its syntax) matches nothing, and throws nothing', () => {
+    const labels = { a: 'x' };
+    assert.equal(matchesAll([{ name: 'a', op: '=~', value: '(?=x)x' }], labels), false);
+    assert.equal(matchesAll([{ name: 'a', op: '!~', value: '(?=x)x' }], labels), false);
+    assert.equal(matchesAll([{ name: 'a', op: '!~', value: 'y' }], labels), true);
+  });
+
   // A backtracking engine takes time exponential in the label's length over this pattern (minutes
   // at 40 characters, stalling all ingestion). The match runs in a worker, stopped if it hangs.
   it('matches a catastrophic pattern in time linear in the label', async () => {

@@ -42,11 +42,20 @@ export const matcherProblem = (m: Matcher): string | null => {
   return null;
 };
 
-const compiled = new Map<string, RE2JS>();
-const regex = (value: string) => {
+/**
+ * Compiled patterns; null for one RE2 refuses. Matchers are checked when a silence is made, but one
+ * stored before matchers took RE2's syntax may hold JavaScript-only syntax (lookaround): such a
+ * silence silences nothing rather than failing every alert.
+ */
+const compiled = new Map<string, RE2JS | null>();
+const regex = (value: string): RE2JS | null => {
   let r = compiled.get(value);
-  if (!r) {
-    r = pattern(value);
+  if (r === undefined) {
+    try {
+      r = pattern(value);
+    } catch {
+      r = null;
+    }
     if (compiled.size > 1000) compiled.clear();
     compiled.set(value, r);
   }
@@ -63,9 +72,9 @@ export const matchesAll = (matchers: readonly Matcher[], labels: Readonly<Record
       case '!=':
         return value !== m.value;
       case '=~':
-        return regex(m.value).matches(value);
+        return regex(m.value)?.matches(value) ?? false;
       case '!~':
-        return !regex(m.value).matches(value);
+        return regex(m.value)?.matches(value) === false;
     }
   });
 
