@@ -109,22 +109,18 @@ receivers:
 
   it('opens one incident per alert group through both receivers, and resolves them when the alerts end', async () => {
     await postAlerts(new Date(Date.now() + 3_600_000).toISOString());
-    const viaWebhook = await waitFor(
-      async () => {
-        const ids = await incidentsOf(webhookService);
-        return ids.length > 0 ? ids : undefined;
-      },
-      'an incident through the webhook receiver',
-      NOTIFY_MS,
-    );
-    const viaPagerDuty = await waitFor(
-      async () => {
-        const ids = await incidentsOf(pagerdutyService);
-        return ids.length > 0 ? ids : undefined;
-      },
-      'an incident through the PagerDuty receiver',
-      NOTIFY_MS,
-    );
+    /** The incidents opened through `service`'s receiver, once there is one. */
+    const opened = (service: string, receiver: string) =>
+      waitFor(
+        async () => {
+          const ids = await incidentsOf(service);
+          return ids.length > 0 ? ids : undefined;
+        },
+        `an incident through the ${receiver} receiver`,
+        NOTIFY_MS,
+      );
+    const viaWebhook = await opened(webhookService, 'webhook');
+    const viaPagerDuty = await opened(pagerdutyService, 'PagerDuty');
     assert.ok(viaWebhook && viaPagerDuty, 'an incident through each receiver');
     // Alerts that started over group_wait ago are flushed at once: Alertmanager may send the group
     // with its first alert, then again with both a group_interval later. Either way, one incident.
